@@ -1,0 +1,31 @@
+"""Fixtures shared by every app's tests."""
+
+import pytest
+
+from jingmin.accounts.tests.personas import County, make_county
+
+
+@pytest.fixture
+def county(db) -> County:
+    """Bureau, stations A and B, command centre, departments A and B, one user per role."""
+    return make_county()
+
+
+@pytest.fixture
+def client_for(client):
+    """``client_for(user)``: the test client logged in as that user."""
+
+    def login(user):
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return login
+
+
+@pytest.fixture(autouse=True)
+def _isolated_var(settings, tmp_path):
+    """Keys, checkpoints, media and outbox in a per-test folder."""
+    settings.AUDIT_SIGNING_KEY_FILE = tmp_path / "keys" / "audit.pem"
+    settings.AUDIT_CHECKPOINT_FILE = tmp_path / "checkpoints.jsonl"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.NOTIFICATION_FILE_DIR = tmp_path / "outbox"

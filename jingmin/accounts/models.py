@@ -1,0 +1,53 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .roles import Role
+
+
+class User(AbstractUser):
+    """A staff account. ``unit`` scopes officers and leaders; ``department`` scopes liaisons."""
+
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
+    unit = models.ForeignKey(
+        "org.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("单位"),
+    )
+    department = models.ForeignKey(
+        "org.Department",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="liaisons",
+        verbose_name=_("部门"),
+    )
+    display_name = models.CharField(_("姓名"), max_length=60, blank=True)
+    police_number = models.CharField(_("警号"), max_length=20, blank=True)
+    is_service_account = models.BooleanField(_("服务账号"), default=False)
+
+    class Meta:
+        verbose_name = _("工作人员")
+        verbose_name_plural = _("工作人员")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(role="liaison")
+                | models.Q(department__isnull=False),
+                name="liaison_has_department",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(role__in=["officer", "leader"])
+                | models.Q(unit__isnull=False),
+                name="unit_role_has_unit",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label if self.role else ""

@@ -1,0 +1,31 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from django.views.i18n import JavaScriptCatalog
+
+admin.site.site_header = _("警民通 系统管理")
+admin.site.site_title = _("警民通")
+
+urlpatterns = [
+    path("", include("jingmin.portal.urls")),
+    path("accounts/", include("jingmin.accounts.urls")),
+    path("appeals/", include("jingmin.appeals.urls")),
+    path("services/", include("jingmin.catalogue.urls")),
+    path("mediation/", include("jingmin.mediation.urls")),
+    path("hotspots/", include("jingmin.hotspots.urls")),
+    path("open311/", include("jingmin.open311.urls")),
+    path("api/v1/", include("jingmin.api.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "jingmin.portal.views.error_403"
+handler404 = "jingmin.portal.views.error_404"
+handler500 = "jingmin.portal.views.error_500"
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

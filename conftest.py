@@ -1,6 +1,11 @@
 """Fixtures shared by every app's tests."""
 
+import os
+
 import pytest
+
+# Background tasks run inline in tests (settings read this when pytest-django loads them).
+os.environ.setdefault("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
 
 from jingmin.accounts.tests.personas import County, make_county
 

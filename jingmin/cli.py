@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
-ALIASES = {"backup": "db_backup", "restore": "db_restore"}
+ALIASES = {"backup": "db_backup", "restore": "db_restore", "worker": "db_worker"}
 
 
 def resolve(argv: list[str], commands: set[str]) -> list[str]:

@@ -1,12 +1,13 @@
 from django.contrib.auth import views as auth_views
-from django_otp.forms import OTPAuthenticationForm
+
+from .forms import StaffLoginForm
 
 
 class LoginView(auth_views.LoginView):
     """Password, then a TOTP code for staff who enrolled a device (django-otp)."""
 
     template_name = "accounts/login.html"
-    authentication_form = OTPAuthenticationForm
+    authentication_form = StaffLoginForm
     redirect_authenticated_user = True
 
 

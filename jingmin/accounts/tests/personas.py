@@ -7,6 +7,9 @@ department A (``depta``, owns 城乡建设) and B (``deptb``, owns 市场监管)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+
+from django.contrib.auth.hashers import make_password
 
 from jingmin.accounts.models import User
 from jingmin.accounts.roles import Role
@@ -39,9 +42,15 @@ class County:
         return self.users[key]
 
 
+@cache
+def _password_hash() -> str:
+    """Argon2 is slow on purpose; hash the shared test password once per run."""
+    return make_password(PASSWORD)
+
+
 def make_user(username: str, role: str, **fields) -> User:
     user = User(username=username, role=role, display_name=username, **fields)
-    user.set_password(PASSWORD)
+    user.password = _password_hash()
     user.is_staff = role in {Role.ADMIN, Role.AUDITOR}
     user.is_superuser = role == Role.ADMIN
     user.save()

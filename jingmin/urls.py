@@ -1,3 +1,5 @@
+import os
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -20,6 +22,9 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
 ]
+
+if os.environ.get("JINGMIN_BENCH_VIEWS") == "1":  # baselines of bench/bench_http.py
+    urlpatterns.append(path("bench/", include("jingmin.core.benchviews")))
 
 handler403 = "jingmin.portal.views.error_403"
 handler404 = "jingmin.portal.views.error_404"

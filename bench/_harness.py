@@ -1,0 +1,441 @@
+"""Shared helpers for the benchmarks.
+
+Every benchmark prints a table of figures; each figure carries the baseline measured
+in the same run, so a slower machine moves both and the ratio stays comparable.
+Nothing here imports Django: a benchmark that needs it calls ``django_for`` once,
+after choosing its throwaway database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import os
+import platform
+import re
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "RESULTS.md"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+PG_ADMIN_URL = os.environ.get(
+    "BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres"
+)
+
+
+# --------------------------------------------------------------------- timing
+
+
+@dataclass
+class Timing:
+    samples: list[float]  # seconds
+
+    @property
+    def best(self) -> float:
+        return min(self.samples)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    def pct(self, q: float) -> float:
+        return percentile(self.samples, q)
+
+
+def percentile(samples: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100) of a non-empty sample."""
+    ordered = sorted(samples)
+    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def time_call(fn: Callable[[], object], *, repeat: int = 5, warmup: int = 1) -> Timing:
+    """Wall time of ``fn()`` ``repeat`` times after ``warmup`` untimed calls."""
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return Timing(samples)
+
+
+def time_each(fn: Callable[[int], object], n: int) -> Timing:
+    """Latency of n single calls ``fn(i)`` (for p50/p99 of one operation)."""
+    samples = []
+    clock = time.perf_counter_ns
+    for i in range(n):
+        start = clock()
+        fn(i)
+        samples.append((clock() - start) / 1e9)
+    return Timing(samples)
+
+
+# --------------------------------------------------------------------- memory
+
+
+def peak_rss_mib() -> float:
+    """Peak resident set size of this process so far."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def proc_status_mib(pid: int) -> dict[str, float]:
+    """VmRSS (now) and VmHWM (peak) of a live process, in MiB; {} once it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return {}
+    found = dict(re.findall(r"^(VmRSS|VmHWM):\s+(\d+) kB", text, re.M))
+    return {k: int(v) / 1024 for k, v in found.items()}
+
+
+def child_pids(pid: int) -> list[int]:
+    """Direct children of ``pid`` (granian's workers are children of its master)."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # the command name may contain spaces; the ppid is the 2nd field after ")"
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            children.append(int(entry.name))
+    return sorted(children)
+
+
+def run_measured(cmd: Sequence[str], **kwargs) -> tuple[int, float, float]:
+    """Run a command; return (exit status, wall seconds, its peak RSS in MiB)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, **kwargs)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, time.perf_counter() - start, usage.ru_maxrss / 1024
+
+
+def tracemalloc_peak(fn: Callable[[], object]) -> tuple[object, float]:
+    """(result, peak Python-heap MiB allocated while ``fn`` ran)."""
+    tracemalloc.start()
+    try:
+        result = fn()
+        _now, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return result, peak / 2**20
+
+
+# --------------------------------------------------------------------- figures
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float | None
+    unit: str
+    baseline: float | None = None
+    higher_is_better: bool = True
+    target: str = ""
+    ok: bool | None = None
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.value is None or not self.baseline:
+            return None
+        return self.value / self.baseline
+
+
+def fmt(value: float | None) -> str:
+    if value is None:
+        return "—"
+    if value == 0:
+        return "0"
+    magnitude = abs(value)
+    if magnitude >= 1e6:
+        return f"{value / 1e6:.2f} M"
+    if magnitude >= 100:
+        return f"{value:,.0f}"
+    if magnitude >= 1:
+        return f"{value:.2f}"
+    return f"{value:.3g}"
+
+
+def fmt_ratio(ratio: float | None) -> str:
+    if ratio is None:
+        return "—"
+    if ratio >= 0.1:
+        return f"{ratio:.0%}"
+    return f"{ratio * 100:.2g} %"
+
+
+@dataclass
+class Report:
+    """The figures of one benchmark, printed as a Markdown table."""
+
+    title: str
+    figures: list[Figure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, name: str, value: float | None, unit: str, **kw) -> Figure:
+        figure = Figure(name, value, unit, **kw)
+        self.figures.append(figure)
+        return figure
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+        print(f"  note: {text}", flush=True)
+
+    def render(self) -> str:
+        lines = [
+            f"### {self.title}",
+            "",
+            "| figure | value | unit | baseline | ratio | target | met |",
+            "|---|---:|---|---:|---:|---|---|",
+        ]
+        for f in self.figures:
+            ratio = fmt_ratio(f.ratio)
+            met = {True: "yes", False: "**NO**", None: ""}[f.ok]
+            name = f.name + (f" ({f.note})" if f.note else "")
+            lines.append(
+                f"| {name} | {fmt(f.value)} | {f.unit} | {fmt(f.baseline)} | {ratio}"
+                f" | {f.target} | {met} |"
+            )
+        if self.notes:
+            lines.append("")
+            lines.extend(f"- {n}" for n in self.notes)
+        return "\n".join(lines) + "\n"
+
+    def missed(self) -> list[Figure]:
+        return [f for f in self.figures if f.ok is False]
+
+
+# --------------------------------------------------------------------- machine and log
+
+
+def machine() -> str:
+    mem_kib = 0
+    with contextlib.suppress(OSError):
+        found = re.search(r"MemTotal:\s+(\d+) kB", Path("/proc/meminfo").read_text())
+        mem_kib = int(found.group(1)) if found else 0
+    return (
+        f"{os.cpu_count()} cores, {mem_kib / 2**20:.1f} GiB, "
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
+    )
+
+
+def commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return out + ("+dirty" if dirty else "")
+
+
+def now_shanghai() -> str:
+    return dt.datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def database_label(url: str) -> str:
+    if url.startswith("postgres"):
+        try:
+            import psycopg
+
+            with psycopg.connect(url, connect_timeout=3) as conn:
+                version = conn.execute("SHOW server_version").fetchone()[0]
+            return f"PostgreSQL {version.split()[0]}"
+        except Exception:  # noqa: BLE001  (a label only; the run reports real errors)
+            return "PostgreSQL"
+    import sqlite3
+
+    return f"SQLite {sqlite3.sqlite_version}"
+
+
+def header(title: str, databases: str) -> str:
+    return (
+        f"## {now_shanghai()} · {title} · commit {commit()}\n\n"
+        f"machine: {machine()}; databases: {databases}\n"
+    )
+
+
+def record(title: str, body: str, *, databases: str, path: Path = RESULTS) -> None:
+    """Append one run's figures to bench/RESULTS.md (newest last)."""
+    if not path.exists():
+        path.write_text(
+            "# Benchmark results\n\nAppended by `make bench` and by a benchmark run "
+            "with `--record`; see bench/README.md for how to read them.\n"
+        )
+    with path.open("a", encoding="utf-8") as out:
+        out.write("\n" + header(title, databases) + "\n" + body.rstrip() + "\n")
+
+
+# --------------------------------------------------------------------- processes and ports
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 30.0, proc=None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited with status {proc.returncode}")
+        with socket.socket() as sock:
+            sock.settimeout(0.5)
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout}s")
+
+
+# --------------------------------------------------------------------- throwaway databases
+
+
+def postgres_available() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
+            return True
+    except Exception:  # noqa: BLE001  (any failure means "not available")
+        return False
+
+
+def _pg_url(name: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+@contextlib.contextmanager
+def throwaway_database(kind: str, name: str) -> Iterator[tuple[str, Path]]:
+    """(DATABASE_URL, var dir) of a fresh database, dropped afterwards.
+
+    PostgreSQL: ``name`` is created (after dropping a leftover of a killed run);
+    SQLite: a file in a temporary JINGMIN_VAR_DIR.
+    """
+    var_dir = Path(tempfile.mkdtemp(prefix=f"{name}-"))
+    if kind == "sqlite":
+        url = f"sqlite:///{var_dir / 'jingmin.sqlite3'}"
+    elif kind == "postgres":
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _pg_admin(f'CREATE DATABASE "{name}"')
+        url = _pg_url(name)
+    else:
+        raise ValueError(f"unknown database kind {kind!r}")
+    try:
+        yield url, var_dir
+    finally:
+        if kind == "postgres":
+            with contextlib.suppress(Exception):
+                _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        shutil.rmtree(var_dir, ignore_errors=True)
+
+
+def _pg_admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def app_env(url: str, var_dir: Path, **extra: str) -> dict[str, str]:
+    """Environment for a `jingmin` subprocess on the given database."""
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=url,
+        JINGMIN_VAR_DIR=str(var_dir),
+        DJANGO_SETTINGS_MODULE="jingmin.settings",
+        LOG_LEVEL="WARNING",
+        TASKS_BACKEND="django_tasks.backends.immediate.ImmediateBackend",
+    )
+    env.update(extra)
+    return env
+
+
+def django_for(url: str, var_dir: Path, *, migrate: bool = True) -> None:
+    """Configure Django in this process on the given database (once per process)."""
+    os.environ.update(app_env(url, var_dir))
+    import django
+
+    django.setup()
+    if migrate:
+        from django.core.management import call_command
+
+        call_command("migrate", interactive=False, verbosity=0)
+
+
+def jingmin_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "jingmin.cli", *args]
+
+
+# --------------------------------------------------------------------- command line
+
+
+def parser(description: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument(
+        "--smoke", action="store_true", help="tiny sizes: checks it runs, not speed"
+    )
+    p.add_argument(
+        "--record",
+        action="store_true",
+        help="append the figures to bench/RESULTS.md (make bench records the whole run)",
+    )
+    return p
+
+
+def databases_arg(p: argparse.ArgumentParser, default: str = "postgres,sqlite") -> None:
+    p.add_argument(
+        "--databases",
+        default=default,
+        help="comma-separated: postgres, sqlite (postgres is skipped when unreachable)",
+    )
+
+
+def chosen_databases(value: str) -> list[str]:
+    kinds = [k.strip() for k in value.split(",") if k.strip()]
+    if "postgres" in kinds and not postgres_available():
+        print(
+            f"  note: PostgreSQL not reachable at {PG_ADMIN_URL}; skipped", flush=True
+        )
+        kinds.remove("postgres")
+    return kinds
+
+
+def finish(reports: Sequence[Report], args, *, title: str, databases: str) -> int:
+    """Print (and with --record append) the reports; exit status 0 even on a missed
+    target (the table says **NO**): a benchmark fails only when it cannot run."""
+    body = "\n".join(r.render() for r in reports)
+    print("\n" + body, flush=True)
+    if getattr(args, "record", False):
+        record(title, body, databases=databases)
+    return 0

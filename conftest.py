@@ -5,7 +5,9 @@ import os
 import pytest
 
 # Background tasks run inline in tests (settings read this when pytest-django loads them).
-os.environ.setdefault("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
+os.environ.setdefault(
+    "TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"
+)
 
 from jingmin.accounts.tests.personas import County, make_county
 

@@ -38,22 +38,23 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     POST action=start: a fresh secret. POST action=confirm: the first code."""
     user = request.user
     form = TokenForm(request.POST if request.POST.get("action") == "confirm" else None)
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("action") == "start":
         try:
-            if request.POST.get("action") == "start":
-                otp_services.otp_enrolment_start(user=user, request=request)
-                return redirect("accounts:otp_setup")
-            if form.is_valid():
-                device = otp_services.otp_enrolment_confirm(
-                    user=user, token=form.cleaned_data["token"], request=request
-                )
-                otp_login(request, device)
-                messages.success(
-                    request, _("双因素认证已启用，下次登录时需要输入动态口令")
-                )
-                return redirect("accounts:otp_setup")
+            otp_services.otp_enrolment_start(user=user, request=request)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        return redirect("accounts:otp_setup")
+    if form.is_bound and form.is_valid():
+        try:
+            device = otp_services.otp_enrolment_confirm(
+                user=user, token=form.cleaned_data["token"], request=request
+            )
         except DomainError as exc:
             form.add_error("token" if exc.field else None, str(exc))
+        else:
+            otp_login(request, device)
+            messages.success(request, _("双因素认证已启用，下次登录时需要输入动态口令"))
+            return redirect("accounts:otp_setup")
     confirmed = otp_services.otp_confirmed_device(user)
     pending = None if confirmed else otp_services.otp_pending_device(user)
     return render(

@@ -5,7 +5,9 @@ from jingmin.accounts.tests.personas import PASSWORD
 
 
 def test_login_and_logout(county, client):
-    response = client.post(reverse("accounts:login"), {"username": "officer_a", "password": PASSWORD})
+    response = client.post(
+        reverse("accounts:login"), {"username": "officer_a", "password": PASSWORD}
+    )
     assert response.status_code == 302
     assert client.get(reverse("portal:console")).status_code == 200
     client.post(reverse("accounts:logout"))
@@ -13,10 +15,18 @@ def test_login_and_logout(county, client):
 
 
 def test_wrong_password_does_not_reveal_whether_the_user_exists(county, client):
-    known = client.post(reverse("accounts:login"), {"username": "officer_a", "password": "wrong-password"})
-    unknown = client.post(reverse("accounts:login"), {"username": "nobody", "password": "wrong-password"})
+    known = client.post(
+        reverse("accounts:login"),
+        {"username": "officer_a", "password": "wrong-password"},
+    )
+    unknown = client.post(
+        reverse("accounts:login"), {"username": "nobody", "password": "wrong-password"}
+    )
     assert known.status_code == unknown.status_code == 200
-    assert known.context["form"].non_field_errors() == unknown.context["form"].non_field_errors()
+    assert (
+        known.context["form"].non_field_errors()
+        == unknown.context["form"].non_field_errors()
+    )
 
 
 def test_passwords_are_hashed_with_argon2(county):
@@ -30,5 +40,9 @@ def test_only_admin_roles_reach_the_admin(county, client_for, role):
 
 
 def test_auditor_reads_the_trail_admin_does_not(county, client_for):
-    assert client_for(county["auditor"]).get("/admin/audit/auditevent/").status_code == 200
-    assert client_for(county["admin"]).get("/admin/audit/auditevent/").status_code == 403
+    assert (
+        client_for(county["auditor"]).get("/admin/audit/auditevent/").status_code == 200
+    )
+    assert (
+        client_for(county["admin"]).get("/admin/audit/auditevent/").status_code == 403
+    )

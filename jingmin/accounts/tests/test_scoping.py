@@ -11,16 +11,27 @@ from jingmin.org.models import Department, Unit
 
 @pytest.fixture
 def unit_policy(monkeypatch):
-    monkeypatch.setattr(Unit, "scope", ScopePolicy(unit="id", global_roles=frozenset({Role.SUPERVISOR, Role.OPERATOR})), raising=False)
+    monkeypatch.setattr(
+        Unit,
+        "scope",
+        ScopePolicy(
+            unit="id", global_roles=frozenset({Role.SUPERVISOR, Role.OPERATOR})
+        ),
+        raising=False,
+    )
 
 
 @pytest.fixture
 def department_policy(monkeypatch):
-    monkeypatch.setattr(Department, "scope", ScopePolicy(department="id"), raising=False)
+    monkeypatch.setattr(
+        Department, "scope", ScopePolicy(department="id"), raising=False
+    )
 
 
 def codes(user, model=Unit):
-    return set(scoping.visible(user, model.objects.all()).values_list("code", flat=True))
+    return set(
+        scoping.visible(user, model.objects.all()).values_list("code", flat=True)
+    )
 
 
 def test_global_roles_see_everything(county, unit_policy):
@@ -54,16 +65,23 @@ def test_liaison_sees_own_department(county, department_policy):
 def test_get_visible_or_404(county, unit_policy):
     from django.http import Http404
 
-    assert scoping.get_visible_or_404(county["officer_a"], Unit.objects.all(), code="sta") == county.sta
+    assert (
+        scoping.get_visible_or_404(county["officer_a"], Unit.objects.all(), code="sta")
+        == county.sta
+    )
     with pytest.raises(Http404):
         scoping.get_visible_or_404(county["officer_a"], Unit.objects.all(), code="stb")
 
 
 def test_personal_data_rights(county, unit_policy, department_policy):
     assert scoping.may_see_personal_data(county["officer_a"], county.sta)
-    assert not scoping.may_see_personal_data(county["officer_b"], county.sta)  # other unit
+    assert not scoping.may_see_personal_data(
+        county["officer_b"], county.sta
+    )  # other unit
     assert scoping.may_see_personal_data(county["supervisor"], county.sta)
-    assert not scoping.may_see_personal_data(county["analyst"], county.sta)  # never personal data
+    assert not scoping.may_see_personal_data(
+        county["analyst"], county.sta
+    )  # never personal data
     assert not scoping.may_see_personal_data(county["admin"], county.sta)
     assert scoping.may_see_personal_data(county["liaison_a"], county.depta)
     assert not scoping.may_see_personal_data(county["liaison_a"], county.deptb)

@@ -17,7 +17,13 @@ def raw(sql, params=()):
 @pytest.fixture
 def chain(county):
     for n in range(5):
-        event_record(actor=county["admin"], action="test.event", object_type="t", object_id=str(n), changes={"n": n})
+        event_record(
+            actor=county["admin"],
+            action="test.event",
+            object_type="t",
+            object_id=str(n),
+            changes={"n": n},
+        )
     assert verify_chain().ok
     return AuditEvent.objects.order_by("seq")
 
@@ -35,7 +41,10 @@ def test_intact_chain_verifies(chain):
 def test_changed_event_is_named(chain):
     sqlite_only()
     target = chain[2]
-    raw("UPDATE audit_auditevent SET changes = %s WHERE seq = %s", ['{"n": 99}', target.seq])
+    raw(
+        "UPDATE audit_auditevent SET changes = %s WHERE seq = %s",
+        ['{"n": 99}', target.seq],
+    )
     result = verify_chain()
     assert not result.ok
     assert f"event #{target.seq} was changed" in result.problems[0]
@@ -104,6 +113,9 @@ def test_append_only_on_postgresql(county):
     event_record(actor=None, action="test.event", object_type="t", object_id="1")
     from django.db import DatabaseError
 
-    for sql in ["UPDATE audit_auditevent SET action = 'x'", "DELETE FROM audit_auditevent"]:
+    for sql in [
+        "UPDATE audit_auditevent SET action = 'x'",
+        "DELETE FROM audit_auditevent",
+    ]:
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
             raw(sql)

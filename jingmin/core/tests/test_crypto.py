@@ -11,7 +11,10 @@ def test_round_trip_and_randomised_tokens(settings):
 
 def test_rotation_keeps_values_readable(settings):
     old = crypto.encrypt("330106199001011234")
-    settings.FIELD_ENCRYPTION_KEYS = ["a-new-key-for-rotation-tests", *settings.FIELD_ENCRYPTION_KEYS]
+    settings.FIELD_ENCRYPTION_KEYS = [
+        "a-new-key-for-rotation-tests",
+        *settings.FIELD_ENCRYPTION_KEYS,
+    ]
     assert crypto.decrypt(old) == "330106199001011234"
     rotated = crypto.rotate(old)
     settings.FIELD_ENCRYPTION_KEYS = ["a-new-key-for-rotation-tests"]

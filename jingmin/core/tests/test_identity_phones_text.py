@@ -11,12 +11,18 @@ VALID_ID = "11010519491231002X"
 
 def test_valid_id_number_is_compacted():
     assert validate_id_number(" 11010519491231002x ") == VALID_ID
-    assert validate_id_number("１１０１０５１９４９１２３１００２Ｘ") == VALID_ID  # full-width
+    assert (
+        validate_id_number("１１０１０５１９４９１２３１００２Ｘ") == VALID_ID
+    )  # full-width
 
 
 @pytest.mark.parametrize(
     ("value", "code"),
-    [("110105194912310021", "id_checksum"), ("1101051949123100", "id_length"), ("110105194913310021", "id_component")],
+    [
+        ("110105194912310021", "id_checksum"),
+        ("1101051949123100", "id_length"),
+        ("110105194913310021", "id_component"),
+    ],
 )
 def test_invalid_id_numbers_name_the_fault(value, code):
     with pytest.raises(DomainError) as exc:

@@ -40,12 +40,16 @@ def test_outside(index):
 def test_batch_agrees_with_single(index):
     lons = [0.2, 1.5, 1.0, 0.5, 0.42, 5]
     lats = [0.2, 0.5, 0.5, 0.5, 0.42, 5]
-    assert index.lookup_many(lons, lats) == [index.lookup(x, y) for x, y in zip(lons, lats, strict=True)]
+    assert index.lookup_many(lons, lats) == [
+        index.lookup(x, y) for x, y in zip(lons, lats, strict=True)
+    ]
 
 
 def test_overlaps_are_found_but_touching_is_fine(index):
     assert index.overlaps() == []
-    overlapping = JurisdictionIndex([("x", square(0, 0, 1, 1)), ("y", square(0.5, 0, 1.5, 1))])
+    overlapping = JurisdictionIndex(
+        [("x", square(0, 0, 1, 1)), ("y", square(0.5, 0, 1.5, 1))]
+    )
     assert overlapping.overlaps() == [("x", "y")]
 
 
@@ -54,7 +58,10 @@ def test_overlaps_are_found_but_touching_is_fine(index):
     [
         {"type": "Point", "coordinates": [0, 0]},
         {"type": "Polygon", "coordinates": "nonsense"},
-        {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]},  # bow-tie
+        {
+            "type": "Polygon",
+            "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]],
+        },  # bow-tie
         None,
     ],
 )

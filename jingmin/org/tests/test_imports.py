@@ -9,11 +9,18 @@ from jingmin.org.services import departments_import_csv, units_import_geojson
 
 
 def feature(code, name, geometry, **props):
-    return {"type": "Feature", "properties": {"code": code, "name": name, **props}, "geometry": geometry}
+    return {
+        "type": "Feature",
+        "properties": {"code": code, "name": name, **props},
+        "geometry": geometry,
+    }
 
 
 def box(w, s, e, n):
-    return {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}
+    return {
+        "type": "Polygon",
+        "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]],
+    }
 
 
 def collection(*features):
@@ -23,7 +30,11 @@ def collection(*features):
 def test_import_units(county):
     before = AuditEvent.objects.count()
     units = units_import_geojson(
-        text=collection(feature("stc", "丙派出所", box(120.2, 30.0, 120.3, 30.1), phone="0571-80000003")),
+        text=collection(
+            feature(
+                "stc", "丙派出所", box(120.2, 30.0, 120.3, 30.1), phone="0571-80000003"
+            )
+        ),
         bureau=county.bureau,
         actor=county["admin"],
     )
@@ -49,7 +60,12 @@ def test_overlapping_jurisdiction_refuses_the_whole_file(county):
         ("{not json", "json"),
         (json.dumps({"type": "Feature"}), "type"),
         (collection(feature("", "无代码", None)), "code"),
-        (collection(feature("bad", "坏几何", {"type": "Polygon", "coordinates": [[0, 0]]})), "geometry"),
+        (
+            collection(
+                feature("bad", "坏几何", {"type": "Polygon", "coordinates": [[0, 0]]})
+            ),
+            "geometry",
+        ),
         (collection(feature("ph", "坏电话", None, phone="123")), "phone"),
         (collection(feature("k", "坏类型", None, kind="castle")), "kind"),
     ],
@@ -63,7 +79,10 @@ def test_malformed_geojson_names_record_and_field(county, text, field):
 def test_import_departments(county):
     text = "code,name,contact_phone,business_areas\nhb,生态环境分局,0571-80000009,城乡建设;market\n"
     (dept,) = departments_import_csv(text=text, actor=None)
-    assert set(dept.business_areas.values_list("code", flat=True)) == {"urban", "market"}
+    assert set(dept.business_areas.values_list("code", flat=True)) == {
+        "urban",
+        "market",
+    }
 
 
 def test_unknown_business_area_and_bad_phone_import_nothing(county):

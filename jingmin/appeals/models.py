@@ -38,6 +38,7 @@ class Urgency(models.TextChoices):
 
 class LimitUnit(models.TextChoices):
     HOURS = "hours", _("小时（自然时）")
+    DAYS = "days", _("自然日")
     WORKING_DAYS = "working_days", _("工作日")
 
 
@@ -243,7 +244,9 @@ class Appeal(models.Model):
     close_due = models.DateTimeField(_("办结期限"), null=True, blank=True)
     objection_due = models.DateTimeField(_("退回期限"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    accepted_on_time = models.BooleanField(_("按时签收"), null=True)
     replied_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    replied_on_time = models.BooleanField(_("按时答复"), null=True)
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     paused_at = models.DateTimeField(_("暂停计时于"), null=True, blank=True)
     paused_seconds = models.PositiveIntegerField(_("累计暂停秒数"), default=0)

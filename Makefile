@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml requirements.lock
 install: $(STAMP)
 
 demo: $(STAMP)  ## migrate, seed the demo county, serve on http://127.0.0.1:8000
+	$(BIN)/jingmin compilemessages --ignore=.venv -v0
 	$(BIN)/jingmin demo
 
 test: $(STAMP)  ## the whole suite (DATABASE_URL picks the database; SQLite by default)
@@ -42,7 +43,7 @@ fuzz: $(STAMP)
 	$(BIN)/python -m tests.fuzz.run
 
 messages: $(STAMP)  ## refresh the translation catalogues after changing strings
-	cd jingmin && ../$(BIN)/django-admin makemessages -l en -l zh_Hans --ignore=migrations
+	cd jingmin && DJANGO_SETTINGS_MODULE=jingmin.settings ../$(BIN)/django-admin makemessages -l en --ignore=migrations --ignore='*/tests/*'
 	$(BIN)/jingmin compilemessages --ignore=.venv
 
 lock:  ## re-resolve the pinned dependencies into requirements.lock

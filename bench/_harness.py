@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import math
 import os
 import platform
 import re
@@ -58,7 +59,7 @@ class Timing:
 def percentile(samples: Sequence[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..100) of a non-empty sample."""
     ordered = sorted(samples)
-    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
+    rank = max(1, min(len(ordered), math.ceil(q / 100 * len(ordered))))
     return ordered[rank - 1]
 
 
@@ -239,6 +240,9 @@ def machine() -> str:
 
 
 def commit() -> str:
+    """The short commit measured (BENCH_COMMIT when running from an exported tree)."""
+    if os.environ.get("BENCH_COMMIT"):
+        return os.environ["BENCH_COMMIT"]
     try:
         out = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"],
@@ -375,7 +379,6 @@ def app_env(url: str, var_dir: Path, **extra: str) -> dict[str, str]:
         JINGMIN_VAR_DIR=str(var_dir),
         DJANGO_SETTINGS_MODULE="jingmin.settings",
         LOG_LEVEL="WARNING",
-        TASKS_BACKEND="django_tasks.backends.immediate.ImmediateBackend",
     )
     env.update(extra)
     return env

@@ -1,0 +1,579 @@
+"""HTTP: the real endpoints against the server's own ceilings, same server, same run.
+
+For each database (PostgreSQL, SQLite) a throwaway database is migrated and seeded
+with ``jingmin demo --no-serve``, then ``jingmin serve`` (granian WSGI, 2 workers,
+bounded threads, DEBUG off, the baseline views of jingmin/core/benchviews.py
+mounted) listens on a free port of 127.0.0.1. A load generator in another process
+(wrk, else a Python loop) runs each endpoint for a bounded time at 8 and 64
+connections and reports requests/s and p50/p99 latency:
+
+* ceilings: ``GET /bench/read`` (small JSON, no database) and ``POST /bench/write``
+  (parse JSON, one durable insert in a transaction);
+* the appeal submission through the public API, compared with the write ceiling
+  (target ≥ 60 %, and p99 ≤ 250 ms at 64 connections on PostgreSQL);
+* cached public pages (the service guide), compared with the read ceiling (≥ 80 %);
+* other reads (tracking page, catalogue search, Open311 requests.json, the
+  supervisor's dashboard, logged in by session cookie), compared with it (≥ 50 %).
+
+An endpoint that does not exist yet is skipped with a note. Also prints the peak
+RSS of each granian worker after the load.
+
+Run alone: ``python -m bench.bench_http [--databases postgres,sqlite]
+[--seconds 5] [--connections 8,64] [--threads 8] [--smoke]``.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import _harness as h
+from ._load import Request, Result, run_load
+
+SUPERVISOR = (
+    "zhihui",
+    "heping-demo-2026",
+)  # the demo county's command-centre supervisor
+
+
+# --------------------------------------------------------------------- the server
+
+
+class Server:
+    """``jingmin serve`` on a free port of 127.0.0.1; stop() ends what it started."""
+
+    def __init__(self, url: str, var_dir: Path, *, workers: int = 2, threads: int = 8):
+        self.url, self.var_dir = url, var_dir
+        self.workers, self.threads = workers, threads
+        self.port = h.free_port()
+        self.proc: subprocess.Popen | None = None
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115  (closed in stop)
+            "w+", prefix="jm-bench-serve-", suffix=".log", delete=False
+        )
+
+    def env(self) -> dict[str, str]:
+        return h.app_env(
+            self.url,
+            self.var_dir,
+            JINGMIN_BENCH_VIEWS="1",
+            DEBUG="False",
+            ALLOWED_HOSTS="127.0.0.1,localhost",
+            AXES_ENABLED="False",
+        )
+
+    def seed(self) -> float:
+        start = time.perf_counter()
+        subprocess.run(
+            h.jingmin_cmd("demo", "--no-serve"),
+            env=self.env(),
+            cwd=h.ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        return time.perf_counter() - start
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            h.jingmin_cmd(
+                "serve",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(self.workers),
+                "--threads",
+                str(self.threads),
+            ),
+            env=self.env(),
+            cwd=h.ROOT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        h.wait_for_port(self.port, timeout=60, proc=self.proc)
+
+    def worker_pids(self) -> list[int]:
+        """granian's workers: the children of the granian process under serve."""
+        if self.proc is None:
+            return []
+        pids = []
+        for child in h.child_pids(self.proc.pid):
+            if "granian" in _cmdline(child):
+                pids.extend(h.child_pids(child))
+        return pids
+
+    def worker_rss(self) -> list[dict[str, float]]:
+        return [h.proc_status_mib(pid) for pid in self.worker_pids()]
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.log.close()
+
+    def log_tail(self, n: int = 2000) -> str:
+        return Path(self.log.name).read_text(errors="replace")[-n:]
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+# --------------------------------------------------------------------- discovery
+
+
+def discover() -> None:
+    """Run inside a Django process on the bench database: print the URLs to load.
+
+    URL names, not paths, so that a renamed route is followed; an app that has not
+    landed yields no entry and its endpoint is skipped.
+    """
+    from django.urls import NoReverseMatch, reverse
+
+    def url(name: str, *args) -> str | None:
+        try:
+            return reverse(name, args=args)
+        except NoReverseMatch:
+            return None
+
+    out: dict[str, object] = {
+        "login": url("accounts:login"),
+        "dashboard": url("appeals:dashboard"),
+        "open311_requests": "/open311/v2/requests.json",
+        "guide_list": url("catalogue:guide_list"),
+        "track": url("appeals:track"),
+        "appeal_api": "/api/v1/appeals",
+    }
+    out.update(_discover_catalogue(url))
+    print("DISCOVER " + json.dumps(out), flush=True)
+
+
+def _discover_catalogue(url) -> dict[str, object]:
+    try:
+        from jingmin.catalogue.models import ServiceGuide
+    except ImportError:
+        return {}
+    slugs = list(
+        ServiceGuide.objects.filter(published=True).values_list("slug", flat=True)[:5]
+    )
+    found = []
+    for slug in slugs:
+        u = url("catalogue:guide_detail", slug)
+        if u:
+            found.append(u)
+    return {"guides": found}
+
+
+def run_discovery(server: Server) -> dict:
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); "
+            "from bench.bench_http import discover; discover()",
+        ],
+        env=server.env(),
+        cwd=h.ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    line = next(
+        (ln for ln in out.stdout.splitlines() if ln.startswith("DISCOVER ")), None
+    )
+    if line is None:
+        raise RuntimeError(f"URL discovery failed: {out.stderr[-1500:]}")
+    return json.loads(line[len("DISCOVER ") :])
+
+
+# --------------------------------------------------------------------- HTTP helpers
+
+
+class Client:
+    """A tiny cookie-keeping client for setting up (login, probes), not for load."""
+
+    def __init__(self, port: int):
+        self.base = f"http://127.0.0.1:{port}"
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect()
+        )
+
+    def request(
+        self, method: str, path: str, body: bytes | None = None, headers=None
+    ) -> tuple[int, str]:
+        req = urllib.request.Request(
+            self.base + path, data=body, method=method, headers=headers or {}
+        )
+        try:
+            with self.opener.open(req, timeout=30) as resp:
+                return resp.status, resp.read().decode(errors="replace")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode(errors="replace")
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{c.name}={c.value}" for c in self.jar)
+
+    def login(self, path: str, username: str, password: str) -> bool:
+        status, html = self.request("GET", path)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+        if status != 200 or not token:
+            return False
+        form = urllib.parse.urlencode(
+            {
+                "username": username,
+                "password": password,
+                "csrfmiddlewaretoken": token.group(1),
+            }
+        ).encode()
+        status, _ = self.request(
+            "POST",
+            path,
+            form,
+            {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Referer": self.base + path,
+            },
+        )
+        return status in (302, 303) and any(c.name == "sessionid" for c in self.jar)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+# --------------------------------------------------------------------- endpoints
+
+
+@dataclass
+class Endpoint:
+    name: str
+    group: str  # ceiling-read, ceiling-write, write, cached, read
+    requests: list[Request] = field(default_factory=list)
+    expect: tuple[int, ...] = (200,)
+    skip: str = ""
+
+
+APPEAL_BODIES = [
+    (
+        "consultation",
+        "请问在和平县办理身份证补领需要带哪些材料？编号__N__",
+        120.02,
+        30.05,
+    ),
+    (
+        "report",
+        "城关镇人民路夜间有车辆长期乱停放，影响通行，请处理。编号__N__",
+        120.10,
+        30.12,
+    ),
+    (
+        "complaint",
+        "东城街道迎宾大道附近施工噪音扰民到深夜，希望派出所协调。编号__N__",
+        120.20,
+        30.15,
+    ),
+    (
+        "help",
+        "老人走失，最后出现在南湖街道湖滨路附近，穿蓝色外套。编号__N__",
+        120.08,
+        30.02,
+    ),
+]
+
+
+def appeal_requests(path: str) -> list[Request]:
+    out = []
+    for kind, body, lon, lat in APPEAL_BODIES:
+        payload = {
+            "kind": kind,
+            "title": body[:12],
+            "body": body,
+            "name": "张三",
+            "phone": "13800138000",
+            "lon": lon,
+            "lat": lat,
+            "address": "和平县",
+        }
+        out.append(
+            Request(
+                path,
+                "POST",
+                json.dumps(payload, ensure_ascii=False),
+                {
+                    "Content-Type": "application/json",
+                    "Idempotency-Key": "bench-__N__",
+                },
+            )
+        )
+    return out
+
+
+def endpoints(found: dict, client: Client, session_cookie: str) -> list[Endpoint]:
+    eps = [
+        Endpoint("ceiling: bare JSON view", "ceiling-read", [Request("/bench/read")]),
+        Endpoint(
+            "ceiling: one durable insert",
+            "ceiling-write",
+            [
+                Request(
+                    "/bench/write",
+                    "POST",
+                    json.dumps({"kind": "consultation", "body": "基准 __N__"}),
+                    {"Content-Type": "application/json"},
+                )
+            ],
+            expect=(201,),
+        ),
+    ]
+    eps.append(
+        Endpoint(
+            "POST /api/v1/appeals (submit)",
+            "write",
+            appeal_requests(found["appeal_api"]),
+            expect=(201,),
+        )
+    )
+    track = _tracking_requests(found, client)
+    eps.append(
+        Endpoint(
+            "tracking page",
+            "read",
+            track,
+            skip="" if track else "no tracking page or no appeal to track yet",
+        )
+    )
+    guides = [Request(u) for u in found.get("guides") or []]
+    eps.append(
+        Endpoint(
+            "service guide page (cached)",
+            "cached",
+            guides,
+            skip="" if guides else "no published service guide yet",
+        )
+    )
+    if found.get("guide_list"):
+        search = [
+            Request(f"{found['guide_list']}?q={urllib.parse.quote(q)}")
+            for q in ["身份证", "户口", "出入境", "驾驶证", "居住证"]
+        ]
+        eps.append(Endpoint("catalogue search", "read", search))
+    else:
+        eps.append(Endpoint("catalogue search", "read", skip="no catalogue yet"))
+    eps.append(
+        Endpoint("Open311 requests.json", "read", [Request(found["open311_requests"])])
+    )
+    if found.get("dashboard") and session_cookie:
+        eps.append(
+            Endpoint(
+                "supervisor dashboard",
+                "read",
+                [Request(found["dashboard"], headers={"Cookie": session_cookie})],
+            )
+        )
+    else:
+        eps.append(
+            Endpoint(
+                "supervisor dashboard",
+                "read",
+                skip="no dashboard yet" if not found.get("dashboard") else "no login",
+            )
+        )
+    return eps
+
+
+def _tracking_requests(found: dict, client: Client) -> list[Request]:
+    """Submit a few appeals and track them (the tracking page takes a code)."""
+    if not found.get("track"):
+        return []
+    out = []
+    for r in appeal_requests(found["appeal_api"])[:3]:
+        mark = f"track-{time.time_ns()}"
+        status, text = client.request(
+            "POST",
+            r.path,
+            r.body.replace("__N__", mark).encode(),
+            {k: v.replace("__N__", mark) for k, v in r.headers.items()},
+        )
+        if status != 201:
+            return []
+        data = json.loads(text)
+        code = data.get("tracking_code") or data.get("code")
+        number = data.get("number")
+        if not code:
+            return []
+        query = urllib.parse.urlencode({"number": number or "", "code": code})
+        out.append(Request(f"{found['track']}?{query}"))
+    return out
+
+
+def probe(client: Client, ep: Endpoint) -> str:
+    """'' if one request answers as expected, else why the endpoint is skipped."""
+    r = ep.requests[0]
+    body = r.body.replace("__N__", f"probe-{time.time_ns()}").encode() or None
+    headers = {
+        k: v.replace("__N__", f"probe-{time.time_ns()}") for k, v in r.headers.items()
+    }
+    status, text = client.request(r.method, r.path, body, headers)
+    if status in ep.expect:
+        return ""
+    if status == 404:
+        return f"{r.method} {r.path.split('?')[0]} is not there yet (404)"
+    return f"{r.method} {r.path.split('?')[0]} answered {status}: {text[:160]!r}"
+
+
+# --------------------------------------------------------------------- measuring
+
+
+TARGETS = {  # group → (compared with, minimum ratio)
+    "write": ("ceiling-write", 0.60),
+    "cached": ("ceiling-read", 0.80),
+    "read": ("ceiling-read", 0.50),
+}
+
+
+def measure_database(kind: str, args) -> tuple[h.Report, dict]:
+    name = f"jm_bench_http_{os.getpid()}"
+    with h.throwaway_database(kind, name) as (url, var_dir):
+        server = Server(url, var_dir, workers=args.workers, threads=args.threads)
+        seeded = server.seed()
+        with server:
+            server.start()
+            client = Client(server.port)
+            found = run_discovery(server)
+            cookie = ""
+            if found.get("login") and client.login(found["login"], *SUPERVISOR):
+                cookie = client.cookie_header()
+            report = h.Report(
+                f"HTTP on {h.database_label(url)}: granian {args.workers} workers × "
+                f"{args.threads} threads, load by "
+                f"{'python loop' if args.python_load else 'wrk'} "
+                f"{args.seconds:g} s per point"
+            )
+            report.note(f"migrate + demo seed took {seeded:.1f} s")
+            ceilings: dict[tuple[str, int], Result] = {}
+            for ep in endpoints(found, client, cookie):
+                why = ep.skip or probe(client, ep)
+                if why:
+                    report.note(f"skipped {ep.name}: {why}")
+                    continue
+                for conns in args.connections:
+                    res = _load(server.port, ep, conns, args)
+                    if ep.group.startswith("ceiling"):
+                        ceilings[(ep.group, conns)] = res
+                    _add(report, kind, ep, conns, res, ceilings)
+            rss = server.worker_rss()
+            for i, m in enumerate(rss):
+                report.add(
+                    f"worker {i + 1} peak RSS after the load",
+                    m.get("VmHWM"),
+                    "MiB",
+                    higher_is_better=False,
+                )
+            if server.proc and server.proc.poll() is not None:
+                report.note("server died: " + server.log_tail(500))
+        return report, found
+
+
+def _load(port: int, ep: Endpoint, conns: int, args) -> Result:
+    if args.warmup:
+        run_load(
+            port,
+            ep.requests,
+            connections=conns,
+            seconds=args.warmup,
+            python=args.python_load,
+        )
+    return run_load(
+        port,
+        ep.requests,
+        connections=conns,
+        seconds=args.seconds,
+        python=args.python_load,
+    )
+
+
+def _add(report, kind, ep, conns, res: Result, ceilings) -> None:
+    base = None
+    ok = None
+    target = ""
+    if ep.group in TARGETS:
+        against, minimum = TARGETS[ep.group]
+        ceiling = ceilings.get((against, conns))
+        base = ceiling.rps if ceiling else None
+        target = f"≥ {minimum:.0%} of {'write' if 'write' in against else 'read'}"
+        ok = base is not None and res.rps >= minimum * base
+        if ep.group == "write" and conns >= 64 and kind == "postgres":
+            target += ", p99 ≤ 250 ms"
+            ok = ok and res.p99_ms <= 250
+    note = f"p50 {res.p50_ms:.1f} ms, p99 {res.p99_ms:.1f} ms"
+    if res.errors:
+        note += f", {res.errors} errors"
+        ok = False if ok is not None else None
+    report.add(
+        f"{ep.name} @{conns}",
+        res.rps,
+        "req/s",
+        baseline=base,
+        target=target,
+        ok=ok,
+        note=note,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = h.parser(__doc__.split("\n")[0])
+    h.databases_arg(p)
+    p.add_argument("--seconds", type=float, default=5.0)
+    p.add_argument("--warmup", type=float, default=1.0)
+    p.add_argument("--connections", default="8,64")
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--threads", type=int, default=8)
+    p.add_argument(
+        "--python-load", action="store_true", help="use the Python loop, not wrk"
+    )
+    args = p.parse_args(argv)
+    if args.smoke:
+        args.seconds, args.warmup, args.connections = 0.5, 0, "4"
+        args.python_load = True
+    args.connections = [int(c) for c in args.connections.split(",")]
+    if not args.python_load and not __import__("shutil").which("wrk"):
+        print("  note: wrk not installed (apt-get install wrk); using the Python loop")
+        args.python_load = True
+
+    reports, labels = [], []
+    for kind in h.chosen_databases(args.databases):
+        report, _found = measure_database(kind, args)
+        reports.append(report)
+        labels.append(kind)
+    return h.finish(
+        reports, args, title="bench_http", databases=", ".join(labels) or "none"
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

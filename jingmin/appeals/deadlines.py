@@ -37,11 +37,7 @@ def _setting(name: str, default):
 
 def reply_limit(category: Category | None, urgency: str) -> tuple[int, str]:
     """(amount, LimitUnit) of the reply deadline."""
-    if (
-        category is not None
-        and category.reply_limit
-        and urgency == category.urgency
-    ):
+    if category is not None and category.reply_limit and urgency == category.urgency:
         return category.reply_limit, category.reply_limit_unit
     defaults = _setting("APPEALS_REPLY_DEFAULTS", REPLY_DEFAULTS)
     amount, unit = defaults[urgency]
@@ -65,8 +61,10 @@ def limit_label(amount: int, unit: str) -> str:
 
 
 def accept_due(dispatched_at: dt.datetime, category: Category | None) -> dt.datetime:
-    hours = category.accept_hours if category else _setting(
-        "APPEALS_ACCEPT_HOURS", ACCEPT_HOURS
+    hours = (
+        category.accept_hours
+        if category
+        else _setting("APPEALS_ACCEPT_HOURS", ACCEPT_HOURS)
     )
     return dispatched_at + dt.timedelta(hours=hours)
 

@@ -1,0 +1,1 @@
+from .factories import cats  # noqa: F401  (fixture)

@@ -1,0 +1,331 @@
+"""Reads of the catalogue: the public catalogue, search, diffs, export, statistics,
+free slots, and the scoped staff lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections import defaultdict
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+
+from jingmin.accounts.scoping import visible
+from jingmin.core.calendar import SHANGHAI, is_workday
+
+from . import content as gc
+from . import search
+from .models import (
+    Application,
+    ApplicationStep,
+    Appointment,
+    AppointmentSlot,
+    GuideVersion,
+    SearchToken,
+    ServiceGuide,
+)
+from .stats import PromiseFigures, promise_figures, slowest_steps
+
+VISIT_FILTERS = {"online": 0, "one": 1}
+
+
+def published_guides() -> QuerySet[ServiceGuide]:
+    return ServiceGuide.objects.filter(current_version__isnull=False).select_related(
+        "current_version", "responsible_department"
+    )
+
+
+def guide_search(
+    *, query: str = "", area: str = "", visits: str = ""
+) -> list[ServiceGuide]:
+    """Published guides matching the filters; with a query, best match first."""
+    guides = published_guides()
+    if area:
+        guides = guides.filter(area=area)
+    if visits in VISIT_FILTERS:
+        guides = guides.filter(current_version__max_visits__lte=VISIT_FILTERS[visits])
+    query = (query or "").strip()[:100]
+    if not query:
+        return list(guides.order_by("area", "code"))
+    tokens = list(search.query_tokens(query))
+    postings = list(
+        SearchToken.objects.filter(token__in=tokens).values_list(
+            "guide_id", "token", "weight"
+        )
+    )
+    total = ServiceGuide.objects.filter(current_version__isnull=False).count()
+    ranked = search.rank(query, postings, total)
+    by_id = guides.in_bulk([guide_id for guide_id, _score in ranked])
+    return [by_id[guide_id] for guide_id, _score in ranked if guide_id in by_id]
+
+
+def guide_versions(guide: ServiceGuide) -> QuerySet[GuideVersion]:
+    return guide.versions.select_related("published_by").order_by("-number")
+
+
+# ------------------------------------------------------------------- diff
+
+
+def _segments(before: str, after: str) -> list[tuple[str, str]]:
+    """Character-level diff (Chinese has no spaces): [(op, text)], op in
+    equal/insert/delete."""
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    out: list[tuple[str, str]] = []
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op == "equal":
+            out.append(("equal", before[a1:a2]))
+        if op in ("delete", "replace"):
+            out.append(("delete", before[a1:a2]))
+        if op in ("insert", "replace"):
+            out.append(("insert", after[b1:b2]))
+    return out
+
+
+def version_content(version: GuideVersion) -> dict[str, Any]:
+    return {f.key: getattr(version, f.key) for f in gc.FIELDS}
+
+
+def version_diff(old: GuideVersion, new: GuideVersion) -> list[dict[str, Any]]:
+    """Field by field: label, whether it changed, and the diff segments."""
+    rows = []
+    before, after = version_content(old), version_content(new)
+    for spec in gc.FIELDS:
+        a = gc.as_text(spec.key, before[spec.key])
+        b = gc.as_text(spec.key, after[spec.key])
+        rows.append(
+            {
+                "key": spec.key,
+                "label": spec.label,
+                "changed": a != b,
+                "segments": _segments(a, b) if a != b else [("equal", a)],
+            }
+        )
+    return rows
+
+
+# ----------------------------------------------------------------- export
+
+EXPORT_SCALARS = [
+    "code",
+    "area",
+    "area_label",
+    "handled_by",
+    "version",
+    "published_at",
+]
+
+
+def _handled_by(guide: ServiceGuide) -> str:
+    if guide.responsible_department_id:
+        dept = guide.responsible_department
+        return f"{dept.name}（{dept.contact_phone}）"
+    return guide.responsible_text
+
+
+def guide_record(guide: ServiceGuide) -> dict[str, Any]:
+    """One guide of the open-data export: identity, current version, every field."""
+    version = guide.current_version
+    record: dict[str, Any] = {
+        "code": guide.code,
+        "area": guide.area,
+        "area_label": str(guide.get_area_display()),
+        "handled_by": _handled_by(guide),
+        "version": version.number,
+        "published_at": version.published_at.astimezone(SHANGHAI).isoformat(),
+    }
+    for spec in gc.FIELDS:
+        value = getattr(version, spec.key)
+        record[spec.key] = value.isoformat() if spec.kind == "date" else value
+    return record
+
+
+def catalogue_export() -> list[dict[str, Any]]:
+    return [guide_record(g) for g in published_guides().order_by("code")]
+
+
+def export_columns() -> list[str]:
+    return EXPORT_SCALARS + [f.key for f in gc.FIELDS]
+
+
+def csv_row(record: dict[str, Any]) -> list[str]:
+    """Structured fields become readable multi-line text in the CSV."""
+    row = []
+    for column in export_columns():
+        value = record[column]
+        row.append(gc.as_text(column, value) if column in gc.LIST_FIELDS else value)
+    return row
+
+
+def latest_versions(limit: int = 50) -> QuerySet[GuideVersion]:
+    return GuideVersion.objects.select_related("guide").order_by(
+        "-published_at", "-pk"
+    )[:limit]
+
+
+def catalogue_updated_at() -> dt.datetime | None:
+    latest = GuideVersion.objects.order_by("-published_at").first()
+    return latest.published_at if latest else None
+
+
+# ------------------------------------------------------------- statistics
+
+
+class _PromiseIndex:
+    """The time promise in force on a day: the newest version effective by then
+    (the first version for applications older than every version)."""
+
+    def __init__(self) -> None:
+        self.by_guide: dict[int, list[tuple[dt.date, int, int]]] = defaultdict(list)
+        for guide_id, effective, number, days in GuideVersion.objects.values_list(
+            "guide_id", "effective_date", "number", "time_promise_days"
+        ).order_by("guide_id", "effective_date", "number"):
+            self.by_guide[guide_id].append((effective, number, days))
+
+    def days(self, guide_id: int, on: dt.date) -> int:
+        versions = self.by_guide[guide_id]
+        chosen = versions[0][2]
+        for effective, _number, days in versions:
+            if effective <= on:
+                chosen = days
+        return chosen
+
+
+def application_rows(applications: QuerySet[Application]) -> list[dict[str, Any]]:
+    index = _PromiseIndex()
+    rows = []
+    for row in applications.values(
+        "guide_id", "unit_id", "received_on", "completed_on", "visits"
+    ):
+        row["promise_days"] = index.days(row["guide_id"], row["received_on"])
+        row["guide_unit"] = (row["guide_id"], row["unit_id"])
+        rows.append(row)
+    return rows
+
+
+def promise_table(
+    applications: QuerySet[Application], *, by_unit: bool, public: bool
+) -> list[PromiseFigures]:
+    """Figures per guide (or guide and unit); public tables hide small groups."""
+    rows = application_rows(applications)
+    figures = promise_figures(rows, "guide_unit" if by_unit else "guide_id")
+    if public:
+        figures = [f for f in figures if f.completed >= settings.PUBLIC_MIN_COUNT]
+    return figures
+
+
+def public_promise_stats(since: dt.date | None = None) -> dict[str, Any]:
+    since = since or (timezone.localdate() - dt.timedelta(days=365))
+    applications = Application.objects.filter(
+        received_on__gte=since, guide__current_version__isnull=False
+    )
+    by_guide = promise_table(applications, by_unit=False, public=True)
+    by_unit = promise_table(applications, by_unit=True, public=True)
+    return {"since": since, "by_guide": by_guide, "by_unit": by_unit}
+
+
+def staff_promise_stats(user: Any, since: dt.date) -> dict[str, Any]:
+    applications = visible(user, Application.objects.filter(received_on__gte=since))
+    steps = visible(
+        user,
+        ApplicationStep.objects.filter(application__received_on__gte=since),
+    ).values_list("application__guide_id", "name", "working_days")
+    return {
+        "since": since,
+        "by_unit": promise_table(applications, by_unit=True, public=False),
+        "slowest_steps": slowest_steps(steps, limit=10),
+    }
+
+
+def label(figures: list[Any]) -> list[Any]:
+    """Set ``guide_name`` (and ``unit_name``) on figures keyed by guide id,
+    (guide id, unit id) or carrying ``guide_id``."""
+    from jingmin.org.models import Unit
+
+    def ids(figure: Any) -> tuple[int, int | None]:
+        if hasattr(figure, "guide_id"):
+            return figure.guide_id, None
+        if isinstance(figure.key, tuple):
+            return figure.key
+        return figure.key, None
+
+    pairs = [ids(f) for f in figures]
+    guides = {
+        g.pk: str(g)
+        for g in ServiceGuide.objects.select_related("current_version").filter(
+            pk__in={g for g, _u in pairs}
+        )
+    }
+    units = dict(
+        Unit.objects.filter(pk__in={u for _g, u in pairs if u}).values_list(
+            "pk", "name"
+        )
+    )
+    for figure, (guide_id, unit_id) in zip(figures, pairs, strict=True):
+        figure.guide_name = guides.get(guide_id, "")
+        figure.unit_name = units.get(unit_id, "") if unit_id else ""
+    return figures
+
+
+# ------------------------------------------------------------ appointments
+
+
+def free_slots(
+    *, guide: ServiceGuide, unit: Any = None, after: dt.datetime | None = None
+) -> QuerySet[AppointmentSlot]:
+    after = max(after or timezone.now(), timezone.now())
+    slots = AppointmentSlot.objects.filter(guide=guide, starts_at__gt=after)
+    if unit is not None:
+        slots = slots.filter(unit=unit)
+    return (
+        slots.annotate(
+            booked=Count(
+                "appointments",
+                filter=Q(appointments__status=Appointment.Status.BOOKED),
+            )
+        )
+        .filter(booked__lt=F("capacity"))
+        .select_related("unit")
+        .order_by("starts_at", "unit__code", "window")
+    )
+
+
+def next_free_slots(
+    *, guide: ServiceGuide, unit: Any, after: dt.datetime, limit: int = 3
+) -> list[AppointmentSlot]:
+    """The next free places (working days only: a day made a holiday after the
+    slots were opened is skipped)."""
+    found = []
+    for slot in free_slots(guide=guide, unit=unit, after=after)[: limit * 4]:
+        if is_workday(slot.starts_at.astimezone(SHANGHAI).date()):
+            found.append(slot)
+        if len(found) == limit:
+            break
+    return found
+
+
+def bookable_guides() -> QuerySet[ServiceGuide]:
+    return (
+        published_guides()
+        .filter(appointment_slots__starts_at__gt=timezone.now())
+        .distinct()
+        .order_by("area", "code")
+    )
+
+
+def day_list(user: Any, day: dt.date) -> QuerySet[Appointment]:
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=SHANGHAI)
+    return visible(
+        user,
+        Appointment.objects.filter(
+            slot__starts_at__gte=start,
+            slot__starts_at__lt=start + dt.timedelta(days=1),
+        ).select_related("slot__unit", "slot__guide__current_version"),
+    ).order_by("slot__starts_at", "slot__window", "pk")
+
+
+def console_guides(user: Any) -> QuerySet[ServiceGuide]:
+    return visible(
+        user, ServiceGuide.objects.select_related("current_version")
+    ).order_by("area", "code")

@@ -16,14 +16,20 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
+from django.db import transaction
 from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext as _
 
+from jingmin.appeals.models import Appeal
+from jingmin.appeals.services import AppealInput, appeal_submit
+from jingmin.audit.services import event_record
 from jingmin.core.exceptions import DomainError
 from jingmin.core.idempotency import idempotent
+from jingmin.core.uploads import image_clean
 
 from . import params, selectors
 from .errors import ErrorItem, Open311Error, bad_request, not_found
+from .models import Open311Client, Submission
 from .services import client_authenticate
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -31,6 +37,14 @@ DEFAULT_MAX_BODY = 12 * 1024 * 1024
 MAX_DESCRIPTION = 4000
 MAX_FILES = 5
 ATTRIBUTE_RE = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
+# Our intake's field names → the spec's, so an error names what the client sent.
+SPEC_FIELDS = {
+    "body": "description",
+    "lon": "long",
+    "address": "address_string",
+    "photos": "media",
+    "name": "last_name",
+}
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
@@ -260,8 +274,45 @@ def request_create(request: HttpRequest) -> tuple[int, list[dict[str, Any]]]:
         return outcome.status, outcome.body
     except DomainError as exc:
         # 422: the same Idempotency-Key with another body (the draft standard's code).
-        raise Open311Error.one(422 if exc.status == 422 else 400, exc.message) from exc
+        field = SPEC_FIELDS.get(exc.field or "", exc.field)
+        text = f"{field}：{exc.message}" if field else str(exc.message)
+        raise Open311Error.one(422 if exc.status == 422 else 400, text) from exc
 
 
-def _submit(parsed: Parsed, client: Any, request: HttpRequest) -> Any:
-    raise NotImplementedError
+@transaction.atomic
+def _submit(parsed: Parsed, client: Open311Client, request: HttpRequest) -> Any:
+    """One appeal through the appeals intake, plus our record of the client, audited."""
+    photos = [image_clean(f, label=f.name) for f in parsed.files]
+    submitted = appeal_submit(
+        data=AppealInput(
+            kind=Appeal.Kind.HELP,
+            body=parsed.description or parsed.category.name,
+            name=parsed.name,
+            phone=parsed.phone,
+            email=parsed.email,
+            lon=parsed.lon,
+            lat=parsed.lat,
+            address=parsed.address,
+            category=parsed.category,
+            source=Appeal.Source.OPEN311,
+            attributes=parsed.attributes,
+        ),
+        photos=photos,
+        request=request,
+    )
+    submission = Submission.objects.create(
+        appeal=submitted.appeal,
+        client=client,
+        device_id=parsed.device_id,
+        account_id=parsed.account_id,
+        media_url=parsed.media_url,
+    )
+    event_record(
+        actor=None,
+        actor_label=f"open311:{client.name}"[:150],
+        action="open311.submit",
+        obj=submission,
+        changes={"client": client.name, "appeal": submitted.appeal.number},
+        request=request,
+    )
+    return submitted.appeal

@@ -59,3 +59,36 @@ class CatalogueVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.changed_at:%Y-%m-%d %H:%M:%S} {self.digest[:12]}"
+
+
+class Submission(models.Model):
+    """Which client filed an appeal through Open311, and what the spec carries besides.
+
+    ``device_id`` and ``account_id`` identify the citizen in the client's own system,
+    so they are never shown in a GET; ``media_url`` only for public categories.
+    """
+
+    appeal = models.OneToOneField(
+        "appeals.Appeal",
+        on_delete=models.CASCADE,
+        related_name="open311_submission",
+        verbose_name=_("诉求"),
+    )
+    client = models.ForeignKey(
+        Open311Client,
+        on_delete=models.PROTECT,
+        related_name="submissions",
+        verbose_name=_("客户端"),
+    )
+    device_id = models.CharField(_("设备标识"), max_length=100, blank=True)
+    account_id = models.CharField(_("客户端账号"), max_length=100, blank=True)
+    media_url = models.URLField(_("媒体链接"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name = _("Open311 提交记录")
+        verbose_name_plural = _("Open311 提交记录")
+
+    def __str__(self) -> str:
+        return f"{self.client} → {self.appeal_id}"

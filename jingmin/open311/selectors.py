@@ -186,7 +186,7 @@ def public_appeals() -> QuerySet[Appeal]:
             category__is_confidential=False,
         )
         .exclude(kind=Appeal.Kind.REPORT)
-        .select_related("category", "unit", "forwarded_to")
+        .select_related("category", "unit", "forwarded_to", "open311_submission")
         .prefetch_related(
             Prefetch(
                 "replies",
@@ -270,11 +270,16 @@ def request_dict(appeal: Appeal, *, extensions: bool = False) -> dict[str, Any]:
         "zipcode": None,
         "lat": coarsen(appeal.lat),
         "long": coarsen(appeal.lon),
-        "media_url": None,
+        "media_url": _media_url(appeal) if public else None,
     }
     if extensions:
         data.update(_extensions(appeal, public))
     return data
+
+
+def _media_url(appeal: Appeal) -> str | None:
+    submission = getattr(appeal, "open311_submission", None)
+    return (submission.media_url or None) if submission else None
 
 
 def _extensions(appeal: Appeal, public: bool) -> dict[str, Any]:

@@ -487,8 +487,8 @@ def appeal_triage(
     """An operator decides: confirm/correct the category and route, or close with
     the explanation of a statutory channel, an ongoing case, or non-acceptance."""
     appeal = _lock(appeal)
-    transition_check(appeal, "route", actor)
     _must_see(actor, appeal)
+    transition_check(appeal, "route", actor)
     now = _now()
     status_from = appeal.status
     if category is not None:
@@ -653,8 +653,8 @@ def appeal_link_duplicate(
 ) -> Appeal:
     """Link a near-duplicate to the appeal being handled: one reply serves both."""
     appeal = _lock(appeal)
-    transition_check(appeal, "link_duplicate", actor)
     _must_see(actor, appeal)
+    transition_check(appeal, "link_duplicate", actor)
     if original.pk == appeal.pk:
         raise DomainError(_("不能与自身合并"), code="invalid", field="original")
     return _link_duplicate(appeal, original, actor, _now(), request, appeal.status)
@@ -741,8 +741,8 @@ def appeal_redispatch(
 def appeal_accept(*, appeal: Appeal, actor: Any, request: Any = None) -> Appeal:
     """签收: the unit (or the department's liaison) takes the appeal on."""
     appeal = _lock(appeal)
-    transition_check(appeal, "accept", actor)
     _must_see(actor, appeal)
+    transition_check(appeal, "accept", actor)
     if appeal.status == S.FORWARDED and actor.role not in (
         Role.LIAISON,
         Role.SUPERVISOR,
@@ -773,8 +773,8 @@ def appeal_object(
 ) -> Appeal:
     """退回: "not ours", with a reason, within 5 working days; back to triage."""
     appeal = _lock(appeal)
-    transition_check(appeal, "object", actor)
     _must_see(actor, appeal)
+    transition_check(appeal, "object", actor)
     reason = _required_text(reason, field="reason", label=_("退回理由"), maximum=1000)
     if appeal.designated:
         raise NotPermitted(_("该诉求由指挥中心指定承办，不能退回"), code="designated")
@@ -814,8 +814,8 @@ def appeal_request_info(
 ) -> Appeal:
     """Ask the citizen for more information; the clocks pause, up to a limit."""
     appeal = _lock(appeal)
-    transition_check(appeal, "request_info", actor)
     _must_see(actor, appeal)
+    transition_check(appeal, "request_info", actor)
     question = _required_text(
         question, field="question", label=_("需补充的内容"), maximum=1000
     )
@@ -852,8 +852,8 @@ def appeal_provide_info(
 ) -> Appeal:
     """The citizen answers; the clocks resume, moved on by the paused time."""
     appeal = _lock(appeal)
-    transition_check(appeal, "provide_info", actor)
     _must_see(actor, appeal)
+    transition_check(appeal, "provide_info", actor)
     text = _required_text(text, field="text", label=_("补充内容"), maximum=BODY_MAX)
     now = _now()
     resume = (
@@ -903,8 +903,8 @@ def reply_submit(
 ) -> Reply:
     """An officer submits a reply for the leader's approval."""
     appeal = _lock(appeal)
-    transition_check(appeal, "reply_submit", actor)
     _must_see(actor, appeal)
+    transition_check(appeal, "reply_submit", actor)
     if appeal.forwarded_to_id and appeal.unit_id is None:
         raise NotPermitted(_("转办诉求由部门答复"), code="role_not_allowed")
     body = _required_text(body, field="body", label=_("答复内容"), maximum=BODY_MAX)
@@ -998,8 +998,8 @@ def reply_approve(
     """The unit's leader approves (optionally edits) the reply; the citizen sees it."""
     appeal = _lock(reply.appeal)
     reply = Reply.objects.select_for_update().get(pk=reply.pk)
-    transition_check(appeal, "reply_approve", actor)
     _must_see(actor, appeal)
+    transition_check(appeal, "reply_approve", actor)
     if reply.status != Reply.Status.SUBMITTED:
         raise Conflict(_("该答复不在待审批状态"), code="bad_state")
     now = _now()
@@ -1019,8 +1019,8 @@ def reply_approve(
 def reply_return(*, reply: Reply, actor: Any, note: str, request: Any = None) -> Reply:
     appeal = _lock(reply.appeal)
     reply = Reply.objects.select_for_update().get(pk=reply.pk)
-    transition_check(appeal, "reply_return", actor)
     _must_see(actor, appeal)
+    transition_check(appeal, "reply_return", actor)
     if reply.status != Reply.Status.SUBMITTED:
         raise Conflict(_("该答复不在待审批状态"), code="bad_state")
     reply.status = Reply.Status.RETURNED
@@ -1046,8 +1046,8 @@ def department_answer(
 ) -> Reply:
     """The liaison answers inside the platform; it goes straight to the citizen."""
     appeal = _lock(appeal)
-    transition_check(appeal, "department_answer", actor)
     _must_see(actor, appeal)
+    transition_check(appeal, "department_answer", actor)
     body = _required_text(body, field="body", label=_("答复内容"), maximum=BODY_MAX)
     now = _now()
     reply = Reply.objects.create(
@@ -1078,8 +1078,8 @@ def appeal_rate(
 ) -> FollowUp:
     """回访: resolved yes/no and satisfaction; unresolved reopens to the same handler."""
     appeal = _lock(appeal)
-    transition_check(appeal, "rate", actor)
     _must_see(actor, appeal)
+    transition_check(appeal, "rate", actor)
     if satisfaction not in FollowUp.Satisfaction.values:
         raise DomainError(_("请选择满意程度"), code="required", field="satisfaction")
     reply = appeal.replies.filter(status=Reply.Status.APPROVED).last()
@@ -1164,8 +1164,8 @@ def extension_request(
     request: Any = None,
 ) -> Extension:
     appeal = _lock(appeal)
-    transition_check(appeal, "extend", actor)
     _must_see(actor, appeal)
+    transition_check(appeal, "extend", actor)
     reason = _required_text(reason, field="reason", label=_("延期理由"), maximum=1000)
     if not 1 <= int(working_days) <= 30:
         raise DomainError(
@@ -1208,8 +1208,8 @@ def extension_decide(
     the reply deadline by the working days asked for."""
     appeal = _lock(extension.appeal)
     extension = Extension.objects.select_for_update().get(pk=extension.pk)
-    transition_check(appeal, "extend_decide", actor)
     _must_see(actor, appeal)
+    transition_check(appeal, "extend_decide", actor)
     if extension.status != Extension.Status.PENDING:
         raise Conflict(_("该延期申请已审批"), code="bad_state")
     if extension.requested_by_id == actor.pk:

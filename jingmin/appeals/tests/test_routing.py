@@ -140,10 +140,17 @@ def test_already_handled_links_to_the_original(county, cats):
 
 def test_officer_cannot_triage(county, cats):
     a = submit(None).appeal
-    with pytest.raises(NotPermitted):
+    with pytest.raises(NotFound):  # not in the officer's unit: it does not exist
         services.appeal_triage(
             appeal=a,
             actor=county["officer_a"],
+            triage_class="not_acceptable",
+            reason="x",
+        )
+    with pytest.raises(NotPermitted):  # visible to the leader, but not their job
+        services.appeal_triage(
+            appeal=submit(cats.order).appeal,
+            actor=county["leader_a"],
             triage_class="not_acceptable",
             reason="x",
         )

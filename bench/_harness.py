@@ -104,6 +104,15 @@ def proc_status_mib(pid: int) -> dict[str, float]:
     return {k: int(v) / 1024 for k, v in found.items()}
 
 
+def reset_peak_rss(pid: int) -> bool:
+    """Reset VmHWM of a process we started to its current RSS (Linux clear_refs 5)."""
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
 def child_pids(pid: int) -> list[int]:
     """Direct children of ``pid`` (granian's workers are children of its master)."""
     children = []

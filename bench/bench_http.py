@@ -112,6 +112,11 @@ class Server:
                 pids.extend(h.child_pids(child))
         return pids
 
+    def reset_peaks(self) -> None:
+        """Start each worker's peak RSS from now (set-up log-ins hash passwords)."""
+        for pid in self.worker_pids():
+            h.reset_peak_rss(pid)
+
     def worker_rss(self) -> list[dict[str, float]]:
         return [h.proc_status_mib(pid) for pid in self.worker_pids()]
 
@@ -476,6 +481,7 @@ def measure_database(kind: str, args) -> tuple[h.Report, dict]:
             )
             report.note(f"migrate + demo seed took {seeded:.1f} s")
             ceilings: dict[tuple[str, int], Result] = {}
+            server.reset_peaks()
             for ep in endpoints(found, client, cookie):
                 why = ep.skip or probe(client, ep)
                 if why:

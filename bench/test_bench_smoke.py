@@ -136,3 +136,11 @@ def test_write_ceiling_inserts_one_row_in_a_transaction():
         assert cursor.fetchone()[0] == 1
         cursor.execute(f"DROP TABLE {benchviews.TABLE}")
     benchviews._ready.clear()
+
+
+@pytest.mark.live
+def test_memory_reports_worker_peaks_and_the_import():
+    out = run_bench("bench_memory", "--database", "sqlite", timeout=120)
+    assert figure(out, "worker 1 warm idle RSS") > 0
+    assert figure(out, "worker 1 peak RSS after mixed load") > 0
+    assert "incident import" in out  # measured, or skipped until hotspots lands

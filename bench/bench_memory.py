@@ -1,0 +1,209 @@
+"""Memory: peak RSS of a server worker under load, and of a 1M-row incident import.
+
+* Worker: ``jingmin serve`` (as in bench_http) on a seeded throwaway database;
+  baseline = a worker's RSS once warm and idle; then a mixed load (ceilings, appeal
+  submission, reads, the dashboard) at 64 connections, then 16 simultaneous staff
+  log-ins (password hashing is the largest single allocation a request makes).
+  Figures: each worker's peak RSS (VmHWM) after each phase.
+* Import: ``jingmin hotspots import`` of ``--rows`` synthetic incidents in the demo
+  county, in its own process; baseline = the peak RSS of ``jingmin check`` (the
+  cost of loading the application at all). Figures: peak RSS and rows/s.
+
+Run alone: ``python -m bench.bench_memory [--rows 1000000] [--seconds 10]
+[--database postgres|sqlite] [--smoke]``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import subprocess
+import threading
+
+import numpy as np
+
+from . import _harness as h
+from ._load import Request, run_load
+from .bench_http import SUPERVISOR, Client, Server, appeal_requests, run_discovery
+
+WEST, EAST, SOUTH, NORTH = 119.95, 120.25, 30.00, 30.20
+INCIDENT_TYPES = [
+    "bicycle_theft",
+    "ebike_theft",
+    "burglary",
+    "theft_from_vehicle",
+    "pickpocketing",
+    "fraud",
+    "fight",
+]
+
+
+def worker_phase(report: h.Report, server: Server, args) -> None:
+    with server:
+        server.start()
+        client = Client(server.port)
+        found = run_discovery(server)
+        mix = [Request("/bench/read")] * 4 + [
+            Request(
+                "/bench/write",
+                "POST",
+                '{"body": "__N__"}',
+                {"Content-Type": "application/json"},
+            )
+        ]
+        status, _ = client.request("POST", found["appeal_api"], b"{}", {})
+        if status != 404:
+            mix += appeal_requests(found["appeal_api"])
+        if found.get("login") and client.login(found["login"], *SUPERVISOR):
+            if found.get("dashboard"):
+                mix.append(
+                    Request(
+                        found["dashboard"],
+                        headers={"Cookie": client.cookie_header()},
+                    )
+                )
+        for r in mix:  # warm every code path once, then read the idle size
+            client.request(r.method, r.path, r.body.encode() or None, r.headers)
+        idle = [m.get("VmRSS", 0.0) for m in server.worker_rss()]
+        server.reset_peaks()
+        base = max(idle) if idle else None
+        for i, v in enumerate(idle):
+            report.add(f"worker {i + 1} warm idle RSS", v, "MiB")
+        res = run_load(
+            server.port,
+            mix,
+            connections=args.connections,
+            seconds=args.seconds,
+            python=args.smoke,
+        )
+        report.note(
+            f"mixed load: {res.requests} requests ({len(mix)} kinds) at "
+            f"{args.connections} connections, {res.errors} errors"
+        )
+        for i, m in enumerate(server.worker_rss()):
+            report.add(
+                f"worker {i + 1} peak RSS after mixed load",
+                m.get("VmHWM"),
+                "MiB",
+                baseline=base,
+                higher_is_better=False,
+            )
+        if found.get("login"):
+            server.reset_peaks()
+            _logins(server.port, found["login"], args.logins)
+            for i, m in enumerate(server.worker_rss()):
+                report.add(
+                    f"worker {i + 1} peak RSS after {args.logins} parallel log-ins",
+                    m.get("VmHWM"),
+                    "MiB",
+                    baseline=base,
+                    higher_is_better=False,
+                )
+
+
+def _logins(port: int, path: str, n: int) -> None:
+    threads = [
+        threading.Thread(target=lambda: Client(port).login(path, *SUPERVISOR))
+        for _ in range(n)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def incidents_csv(path: str, rows: int, seed: int = 3) -> None:
+    rng = np.random.default_rng(seed)
+    lons = rng.uniform(WEST, EAST, rows).round(6)
+    lats = rng.uniform(SOUTH, NORTH, rows).round(6)
+    types = rng.integers(0, len(INCIDENT_TYPES), rows)
+    start = dt.date(2024, 1, 1)
+    days = rng.integers(0, 730, rows)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["type", "date", "lon", "lat"])
+        for i in range(rows):
+            w.writerow(
+                [
+                    INCIDENT_TYPES[types[i]],
+                    (start + dt.timedelta(days=int(days[i]))).isoformat(),
+                    lons[i],
+                    lats[i],
+                ]
+            )
+
+
+def import_phase(report: h.Report, server: Server, args) -> None:
+    """On the server's (stopped) seeded database: the county exists to import into."""
+    url, var_dir = server.url, server.var_dir
+    env = h.app_env(url, var_dir)
+    commands = subprocess.run(
+        h.jingmin_cmd("help", "--commands"),
+        env=env,
+        cwd=h.ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    if "hotspots_import" not in commands:
+        report.note("skipped the incident import: no `jingmin hotspots import` yet")
+        return
+    _status, _secs, base = h.run_measured(
+        h.jingmin_cmd("check"), env=env, cwd=h.ROOT, stdout=subprocess.DEVNULL
+    )
+    report.add("`jingmin check` peak RSS (baseline)", base, "MiB")
+    path = str(var_dir / "incidents.csv")
+    incidents_csv(path, args.rows)
+    status, secs, peak = h.run_measured(
+        h.jingmin_cmd("hotspots", "import", path),
+        env=env,
+        cwd=h.ROOT,
+        stdout=subprocess.DEVNULL,
+    )
+    if status != 0:
+        report.note(f"incident import failed with status {status}")
+        return
+    report.add(
+        f"import of {args.rows:,} incidents: peak RSS",
+        peak,
+        "MiB",
+        baseline=base,
+        higher_is_better=False,
+        note=f"{args.rows / secs:,.0f} rows/s, {secs:.0f} s",
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = h.parser(__doc__.split("\n")[0])
+    p.add_argument("--database", default="postgres", choices=["postgres", "sqlite"])
+    p.add_argument("--rows", type=int, default=1_000_000)
+    p.add_argument("--seconds", type=float, default=10.0)
+    p.add_argument("--connections", type=int, default=64)
+    p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--logins", type=int, default=16)
+    p.add_argument("--skip-import", action="store_true")
+    p.add_argument("--skip-worker", action="store_true")
+    args = p.parse_args(argv)
+    if args.smoke:
+        args.rows, args.seconds, args.connections, args.logins = 500, 0.5, 4, 2
+    kinds = h.chosen_databases(args.database) or ["sqlite"]
+    kind = kinds[0]
+    label = h.database_label(h.PG_ADMIN_URL if kind == "postgres" else "sqlite://")
+    reports = []
+    with h.throwaway_database(kind, f"jm_bench_mem_{os.getpid()}") as (url, var_dir):
+        server = Server(url, var_dir, threads=args.threads)
+        server.seed()
+        if not args.skip_worker:
+            r = h.Report(f"Memory: granian worker under load ({label})")
+            worker_phase(r, server, args)
+            reports.append(r)
+        if not args.skip_import:
+            r = h.Report(f"Memory: incident import ({label})")
+            import_phase(r, server, args)
+            reports.append(r)
+    return h.finish(reports, args, title="bench_memory", databases=label)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

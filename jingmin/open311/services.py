@@ -51,6 +51,7 @@ def client_issue(
     )
     event_record(
         actor=actor,
+        actor_label="system" if actor is None else "",
         action="open311.client_issue",
         obj=client,
         changes={"name": name, "key_prefix": client.key_prefix},

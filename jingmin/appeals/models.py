@@ -253,6 +253,9 @@ class Appeal(models.Model):
     info_due = models.DateTimeField(_("补充材料期限"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("超期升级时间"), null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
+    # The latest follow-up's answers, copied here so metrics need no subquery.
+    resolved = models.BooleanField(_("最近回访：是否解决"), null=True)
+    satisfaction = models.CharField(_("最近回访：满意度"), max_length=20, blank=True)
     attributes = models.JSONField(_("附加信息"), default=dict, blank=True)
     created_at = models.DateTimeField(_("提交时间"), db_index=True)
     updated_at = models.DateTimeField(_("更新时间"), db_index=True)

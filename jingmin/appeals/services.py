@@ -1100,6 +1100,9 @@ def appeal_rate(
         created_at=now,
     )
     status_from = appeal.status
+    appeal.resolved = resolved
+    appeal.satisfaction = satisfaction
+    _save(appeal, now, "resolved", "satisfaction")
     if resolved:
         appeal.status = S.CLOSED
         appeal.closed_at = now

@@ -35,6 +35,7 @@ from .models import (
 )
 from .selectors import next_free_slots
 
+SYSTEM = "system"  # label of events without a staff actor (demo, CLI)
 CANCEL_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
@@ -93,6 +94,7 @@ def guide_create(
     )
     event_record(
         actor=actor,
+        actor_label=SYSTEM,
         action="catalogue.guide_create",
         obj=guide,
         changes={"code": code, "area": area},
@@ -126,6 +128,7 @@ def guide_draft_save(
     guide.save()
     event_record(
         actor=actor,
+        actor_label=SYSTEM,
         action="catalogue.draft_save",
         obj=guide,
         changes={"fields": sorted(changes)},
@@ -211,6 +214,7 @@ def guide_publish(
     search_reindex(guide=guide, version=version)
     event_record(
         actor=actor,
+        actor_label=SYSTEM,
         action="catalogue.guide_publish",
         obj=guide,
         changes={
@@ -279,6 +283,7 @@ def application_record(
     )
     event_record(
         actor=actor,
+        actor_label=SYSTEM,
         action="catalogue.application_record",
         obj=application,
         changes={"guide": guide.code, "unit": unit.code},

@@ -8,8 +8,17 @@ from drf_spectacular.views import (
     SpectacularRedocView,
     SpectacularSwaggerView,
 )
+from rest_framework.routers import SimpleRouter
+
+from . import views
 
 APPS = ["appeals", "catalogue", "mediation", "hotspots", "org"]
+
+router = SimpleRouter()
+router.register("units", views.UnitViewSet, basename="unit")
+router.register("departments", views.DepartmentViewSet, basename="department")
+router.register("service-tokens", views.TokenViewSet, basename="service-token")
+router.register("webhooks", views.WebhookViewSet, basename="webhook")
 
 urlpatterns = [
     path("schema", SpectacularAPIView.as_view(), name="api-schema"),
@@ -19,6 +28,7 @@ urlpatterns = [
     path(
         "redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"
     ),
+    *router.urls,
 ]
 for app in APPS:
     try:

@@ -181,15 +181,14 @@ def _discover_catalogue(url) -> dict[str, object]:
         from jingmin.catalogue.models import ServiceGuide
     except ImportError:
         return {}
-    slugs = list(
-        ServiceGuide.objects.filter(published=True).values_list("slug", flat=True)[:5]
+    codes = ServiceGuide.objects.filter(current_version__isnull=False).values_list(
+        "code", flat=True
     )
-    found = []
-    for slug in slugs:
-        u = url("catalogue:guide_detail", slug)
-        if u:
-            found.append(u)
-    return {"guides": found}
+    return {
+        "guides": [
+            u for u in (url("catalogue:guide_detail", c) for c in codes[:5]) if u
+        ]
+    }
 
 
 def run_discovery(server: Server) -> dict:

@@ -144,3 +144,10 @@ def test_memory_reports_worker_peaks_and_the_import():
     assert figure(out, "worker 1 warm idle RSS") > 0
     assert figure(out, "worker 1 peak RSS after mixed load") > 0
     assert "incident import" in out  # measured, or skipped until hotspots lands
+
+
+def test_growth_seeds_and_times_the_reads_at_a_tiny_size():
+    out = run_bench("bench_growth", "--database", smoke_database(), timeout=120)
+    assert figure(out, "baseline: one appeal by pk @200") > 0
+    assert "seeded to 200 appeals" in out
+    assert "curve (ms)" in out

@@ -126,15 +126,14 @@ def _appeal_payload(event: AuditEvent) -> tuple[int | None, dict[str, Any] | Non
 
 
 def appeal_summary(appeal: Any) -> dict[str, Any]:
-    """No personal data: the receiver fetches the rest through the scoped REST API."""
-    deadline = getattr(appeal, "reply_deadline", None)
+    """No personal data and not the citizen's secret: only the public number."""
     return {
-        "tracking_code": appeal.tracking_code,
+        "number": appeal.number,
         "status": appeal.status,
-        "category": appeal.category.code,
-        "forwarded_to": appeal.forwarded_to.code if appeal.forwarded_to else None,
-        "reply_deadline": deadline.isoformat() if deadline else None,
-        "url": f"/api/v1/appeals/{appeal.tracking_code}/",
+        "category": appeal.category.code if appeal.category_id else None,
+        "forwarded_to": appeal.forwarded_to.code if appeal.forwarded_to_id else None,
+        "reply_due": appeal.reply_due.isoformat() if appeal.reply_due else None,
+        "updated_at": appeal.updated_at.isoformat(),
     }
 
 
@@ -239,7 +238,7 @@ def webhooks_deliver(*, now: dt.datetime | None = None, limit: int = 100) -> int
             elif delivery.attempts >= MAX_ATTEMPTS:
                 delivery.status = WebhookDelivery.Status.FAILED
             else:
-                delivery.next_attempt_at = timezone.now() + backoff(delivery.attempts)
+                delivery.next_attempt_at = now + backoff(delivery.attempts)
             delivery.save(
                 update_fields=["attempts", "status", "delivered_at", "next_attempt_at"]
             )

@@ -6,6 +6,7 @@ and the response is stored — all in ONE transaction, so a crash leaves either
 everything or nothing and a retry after a crash simply runs again. A retry with
 the same payload replays the stored response; the same key with another payload
 is refused (422). Keys are meant to be random (UUIDs); they are not secrets.
+Stored responses are encrypted with the field keys and purged after a week.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .crypto import decrypt, encrypt
 from .exceptions import DomainError
 
 KEY_RE = re.compile(r"^[\x21-\x7e]{1,200}$")
@@ -61,6 +63,15 @@ def validate_key(key: str) -> str:
     return key
 
 
+def _seal(body: Any) -> dict:
+    # Responses may hold a tracking code: stored encrypted like personal data.
+    return {"sealed": encrypt(json.dumps(body, ensure_ascii=False))}
+
+
+def _unseal(stored: Any) -> Any:
+    return json.loads(decrypt(stored["sealed"]))
+
+
 def idempotent(
     *,
     scope: str,
@@ -85,7 +96,7 @@ def idempotent(
                         raise IdempotencyKeyReused(
                             _("该 Idempotency-Key 已用于另一份不同的请求")
                         )
-                    return Outcome(record.status_code, record.response, True)
+                    return Outcome(record.status_code, _unseal(record.response), True)
                 # Claim first: a concurrent twin blocks on this row (PostgreSQL)
                 # or on the write lock (SQLite) until we commit, then replays.
                 record = record_model.objects.create(
@@ -95,10 +106,11 @@ def idempotent(
                     created_at=timezone.now(),
                 )
                 status, body = handler()
+                plain = json.loads(json.dumps(body, default=str))
                 record.status_code = status
-                record.response = json.loads(json.dumps(body, default=str))
+                record.response = _seal(plain)
                 record.save(update_fields=["status_code", "response"])
-                return Outcome(status, record.response, False)
+                return Outcome(status, plain, False)
         except IntegrityError:
             continue  # the twin committed first: loop and replay its response
     raise DomainError(_("请求冲突，请稍后重试"), code="idempotency_busy")

@@ -1,0 +1,633 @@
+"""Staff console: triage queue, phone intake, scoped list, detail with actions,
+dashboard. Every query goes through selectors (accounts.scoping); every change
+through one service."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jingmin.accounts import scoping
+from jingmin.accounts.decorators import staff_required
+from jingmin.accounts.roles import Role
+from jingmin.core.exceptions import DomainError, NotFound
+
+from .. import metrics, selectors, services
+from ..forms import (
+    ApproveForm,
+    DashboardForm,
+    DecideForm,
+    DispatchForm,
+    DuplicateForm,
+    ExtensionForm,
+    IntakeForm,
+    ListFilterForm,
+    ProblemForm,
+    ProblemResultForm,
+    RateForm,
+    ReasonForm,
+    ReplyForm,
+    TextForm,
+    TriageForm,
+)
+from ..models import Appeal, Attachment, Extension, ProblemOfMonth, Reply
+
+R = Role
+TRIAGE_ROLES = (R.OPERATOR, R.SUPERVISOR)
+LIST_ROLES = (R.OPERATOR, R.OFFICER, R.LEADER, R.SUPERVISOR, R.LIAISON)
+DASHBOARD_ROLES = (R.LEADER, R.SUPERVISOR, R.ANALYST)
+PAGE_SIZE = 30
+CSV_LIMIT = 50_000
+
+
+@staff_required(*TRIAGE_ROLES)
+def triage(request: HttpRequest) -> HttpResponse:
+    queue = selectors.triage_queue_for(viewer=request.user)
+    page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "appeals/console/triage.html", {"page": page})
+
+
+@staff_required(*TRIAGE_ROLES)
+def intake(request: HttpRequest) -> HttpResponse:
+    """An operator records a phone call; the code is read back to the caller."""
+    import uuid
+
+    from jingmin.core.idempotency import idempotent
+
+    form = IntakeForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+
+            def create() -> tuple[int, dict]:
+                done = services.appeal_submit(
+                    data=form.to_input(),
+                    photos=form.cleaned_data["photos"],
+                    actor=request.user,
+                    request=request,
+                )
+                return 201, {"pk": done.appeal.pk, "code": done.tracking_code}
+
+            outcome = idempotent(
+                scope="appeals.intake",
+                key=form.cleaned_data["form_token"],
+                payload=form.payload(),
+                handler=create,
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        else:
+            messages.success(
+                request,
+                _("已登记。请向来电群众读出查询码：%(code)s")
+                % {"code": outcome.body["code"]},
+            )
+            return redirect("appeals:console_detail", pk=outcome.body["pk"])
+    if not form.is_bound:
+        form = IntakeForm(initial={"form_token": uuid.uuid4().hex, "kind": "help"})
+    return render(request, "appeals/console/intake.html", {"form": form})
+
+
+def _filters(form: ListFilterForm) -> selectors.AppealFilters:
+    if not form.is_valid():
+        return selectors.AppealFilters()
+    d = form.cleaned_data
+    return selectors.AppealFilters(
+        status=d.get("status") or "",
+        kind=d.get("kind") or "",
+        category=d["category"].pk if d.get("category") else None,
+        unit=d["unit"].pk if d.get("unit") else None,
+        q=d.get("q") or "",
+        overdue=bool(d.get("overdue")),
+        escalated=bool(d.get("escalated")),
+        date_from=d.get("date_from"),
+        date_to=d.get("date_to"),
+    )
+
+
+@staff_required(*LIST_ROLES)
+def console_list(request: HttpRequest) -> HttpResponse:
+    form = ListFilterForm(request.GET or None)
+    qs = selectors.appeal_list_for(viewer=request.user, filters=_filters(form))
+    if request.GET.get("format") == "csv":
+        return _csv(qs)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "appeals/console/list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "now": timezone.now(),
+        },
+    )
+
+
+def _csv(qs) -> HttpResponse:
+    """Exports carry no personal data: numbers, categories, handlers, dates."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="appeals.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "编号",
+            "类型",
+            "类别",
+            "状态",
+            "承办单位",
+            "转办部门",
+            "提交时间",
+            "答复期限",
+            "答复时间",
+            "按时答复",
+            "是否解决",
+            "满意度",
+        ]
+    )
+    for a in qs[:CSV_LIMIT]:
+        writer.writerow(
+            [
+                a.number,
+                a.get_kind_display(),
+                a.category.name if a.category else "",
+                a.get_status_display(),
+                a.unit.name if a.unit else "",
+                a.forwarded_to.name if a.forwarded_to else "",
+                _fmt(a.created_at),
+                _fmt(a.reply_due),
+                _fmt(a.replied_at),
+                "" if a.replied_on_time is None else int(a.replied_on_time),
+                "" if a.resolved is None else int(a.resolved),
+                a.satisfaction,
+            ]
+        )
+    return response
+
+
+def _fmt(value: dt.datetime | None) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _mediation_url(appeal: Appeal) -> str:
+    try:
+        return reverse("mediation:dispute_from_appeal", args=[appeal.pk])
+    except NoReverseMatch:
+        return ""
+
+
+def _detail_context(request: HttpRequest, pk: int, **extra) -> dict:
+    detail = selectors.appeal_detail_for(viewer=request.user, pk=pk)
+    appeal = detail.appeal
+    disputes = getattr(appeal, "disputes", None)
+    return {
+        "d": detail,
+        "appeal": appeal,
+        "now": timezone.now(),
+        "mediation_url": _mediation_url(appeal)
+        if request.user.role in (R.OFFICER, R.LEADER, R.SUPERVISOR)
+        else "",
+        "disputes": list(disputes.all()) if disputes is not None else [],
+        "forms": {
+            "triage": TriageForm(initial={"category": appeal.category_id}),
+            "dispatch": DispatchForm(),
+            "reason": ReasonForm(),
+            "reply": ReplyForm(
+                initial={
+                    "body": appeal.category.reply_template if appeal.category else ""
+                }
+            ),
+            "approve": ApproveForm(
+                initial={
+                    "reply": detail.pending_reply.pk if detail.pending_reply else None,
+                    "body": detail.pending_reply.body if detail.pending_reply else "",
+                }
+            ),
+            "text": TextForm(),
+            "rate": RateForm(),
+            "extension": ExtensionForm(),
+            "duplicate": DuplicateForm(),
+        },
+        "pending_extensions": [
+            e for e in detail.extensions if e.status == Extension.Status.PENDING
+        ],
+        **extra,
+    }
+
+
+@staff_required(*LIST_ROLES)
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "appeals/console/detail.html", _detail_context(request, pk))
+
+
+@require_POST
+@staff_required(*LIST_ROLES)
+def reveal_contact(request: HttpRequest, pk: int) -> HttpResponse:
+    """An explicit, audited read of the citizen's contact details."""
+    appeal = scoping.get_visible_or_404(request.user, Appeal.objects.all(), pk=pk)
+    try:
+        contact = services.appeal_contact_reveal(
+            appeal=appeal, actor=request.user, request=request
+        )
+    except DomainError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    return render(
+        request,
+        "appeals/console/detail.html",
+        _detail_context(request, pk, revealed=contact),
+    )
+
+
+def _visible_appeal(request: HttpRequest, pk: int) -> Appeal:
+    return scoping.get_visible_or_404(request.user, Appeal.objects.all(), pk=pk)
+
+
+def _by_number(request: HttpRequest, number: str) -> Appeal:
+    try:
+        return scoping.get_visible_or_404(
+            request.user, Appeal.objects.all(), number=number.strip()
+        )
+    except Http404 as exc:
+        raise DomainError(
+            _("找不到编号为 %(n)s 的诉求") % {"n": number}, field="original"
+        ) from exc
+
+
+def _reply_of(request: HttpRequest, appeal: Appeal, reply_pk: int) -> Reply:
+    reply = Reply.objects.filter(pk=reply_pk, appeal=appeal).first()
+    if reply is None:
+        raise NotFound(_("答复不存在"))
+    return reply
+
+
+def _act_triage(request, appeal, post):
+    form = TriageForm(post)
+    form.is_valid() or _invalid(form)
+    d = form.cleaned_data
+    services.appeal_triage(
+        appeal=appeal,
+        actor=request.user,
+        triage_class=d["triage_class"],
+        category=d.get("category"),
+        reason=d.get("reason", ""),
+        channel=d.get("channel", ""),
+        contact=d.get("contact"),
+        original=_by_number(request, d["original"]) if d.get("original") else None,
+        request=request,
+    )
+
+
+def _invalid(form) -> None:
+    errors = "; ".join(
+        f"{form.fields[f].label if f in form.fields else ''}: {' '.join(e)}"
+        for f, e in form.errors.items()
+    )
+    raise DomainError(errors or _("输入有误"))
+
+
+def _dispatch_args(post) -> dict:
+    form = DispatchForm(post)
+    form.is_valid() or _invalid(form)
+    d = form.cleaned_data
+    return {
+        "unit": d.get("unit"),
+        "department": d.get("department"),
+        "note": d.get("note", ""),
+    }
+
+
+def _reason(post) -> str:
+    form = ReasonForm(post)
+    form.is_valid() or _invalid(form)
+    return form.cleaned_data["reason"]
+
+
+def _text(post) -> str:
+    form = TextForm(post)
+    form.is_valid() or _invalid(form)
+    return form.cleaned_data["text"]
+
+
+def _body(post) -> str:
+    form = ReplyForm(post)
+    form.is_valid() or _invalid(form)
+    return form.cleaned_data["body"]
+
+
+def _act_approve(request, appeal, post):
+    form = ApproveForm(post)
+    form.is_valid() or _invalid(form)
+    reply = _reply_of(request, appeal, form.cleaned_data["reply"])
+    if form.cleaned_data["decision"] == "approve":
+        services.reply_approve(
+            reply=reply,
+            actor=request.user,
+            body=form.cleaned_data["body"],
+            request=request,
+        )
+    else:
+        services.reply_return(
+            reply=reply,
+            actor=request.user,
+            note=form.cleaned_data["note"],
+            request=request,
+        )
+
+
+def _act_rate(request, appeal, post):
+    form = RateForm(post)
+    form.is_valid() or _invalid(form)
+    services.appeal_rate(
+        appeal=appeal,
+        resolved=form.cleaned_data["resolved"],
+        satisfaction=form.cleaned_data["satisfaction"],
+        comment=form.cleaned_data["comment"],
+        actor=request.user,
+        request=request,
+    )
+
+
+def _act_extend(request, appeal, post):
+    form = ExtensionForm(post)
+    form.is_valid() or _invalid(form)
+    services.extension_request(
+        appeal=appeal,
+        actor=request.user,
+        reason=form.cleaned_data["reason"],
+        working_days=form.cleaned_data["working_days"],
+        request=request,
+    )
+
+
+def _act_extend_decide(request, appeal, post):
+    form = DecideForm(post)
+    form.is_valid() or _invalid(form)
+    extension = Extension.objects.filter(
+        pk=form.cleaned_data["extension"], appeal=appeal
+    ).first()
+    if extension is None:
+        raise NotFound(_("延期申请不存在"))
+    services.extension_decide(
+        extension=extension,
+        actor=request.user,
+        approve=form.cleaned_data["approve"],
+        note=form.cleaned_data["note"],
+        request=request,
+    )
+
+
+def _act_duplicate(request, appeal, post):
+    form = DuplicateForm(post)
+    form.is_valid() or _invalid(form)
+    services.appeal_link_duplicate(
+        appeal=appeal,
+        original=_by_number(request, form.cleaned_data["original"]),
+        actor=request.user,
+        request=request,
+    )
+
+
+ACTIONS: dict[str, Callable] = {
+    "route": _act_triage,
+    "accept": lambda r, a, p: services.appeal_accept(appeal=a, actor=r.user, request=r),
+    "object": lambda r, a, p: services.appeal_object(
+        appeal=a, actor=r.user, reason=_reason(p), request=r
+    ),
+    "designate": lambda r, a, p: services.appeal_designate(
+        appeal=a, actor=r.user, request=r, **_dispatch_args(p)
+    ),
+    "redispatch": lambda r, a, p: services.appeal_redispatch(
+        appeal=a, actor=r.user, request=r, **_dispatch_args(p)
+    ),
+    "request_info": lambda r, a, p: services.appeal_request_info(
+        appeal=a, actor=r.user, question=_text(p), request=r
+    ),
+    "provide_info": lambda r, a, p: services.appeal_provide_info(
+        appeal=a, actor=r.user, text=_text(p), request=r
+    ),
+    "reply_submit": lambda r, a, p: services.reply_submit(
+        appeal=a, actor=r.user, body=_body(p), request=r
+    ),
+    "reply_approve": _act_approve,
+    "department_answer": lambda r, a, p: services.department_answer(
+        appeal=a, actor=r.user, body=_body(p), request=r
+    ),
+    "rate": _act_rate,
+    "extend": _act_extend,
+    "extend_decide": _act_extend_decide,
+    "link_duplicate": _act_duplicate,
+}
+
+
+@require_POST
+@staff_required(*LIST_ROLES)
+def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """One POST per workflow action; the service checks role, scope and state."""
+    appeal = _visible_appeal(request, pk)
+    handler = ACTIONS.get(action)
+    if handler is None:
+        raise Http404
+    try:
+        handler(request, appeal, request.POST)
+    except DomainError as exc:
+        if exc.status == 403:
+            raise PermissionDenied(str(exc)) from exc
+        if exc.status == 404:
+            raise Http404 from exc
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("操作成功"))
+    if not scoping.may_see(request.user, appeal):
+        return redirect("appeals:console_list")  # e.g. after a liaison's objection
+    return redirect("appeals:console_detail", pk=pk)
+
+
+@staff_required(*LIST_ROLES)
+def attachment(request: HttpRequest, pk: int) -> FileResponse:
+    item = scoping.get_visible_or_404(request.user, Attachment.objects.all(), pk=pk)
+    return FileResponse(item.file.open("rb"), content_type=item.content_type)
+
+
+# --- dashboard ------------------------------------------------------------
+
+
+def _dashboard_rows(
+    form: DashboardForm, user
+) -> tuple[str, list[metrics.Figures], dict]:
+    data = form.cleaned_data if form.is_valid() else {}
+    group_by = data.get("group_by") or "unit"
+    today = timezone.localdate()
+    month_from = data.get("month_from") or today.replace(day=1) - dt.timedelta(days=365)
+    month_to = data.get("month_to") or today
+    filters = {"month_from": month_from, "month_to": month_to}
+    rows = metrics.metrics_table(group_by=group_by, **filters)
+    return group_by, rows, filters
+
+
+@staff_required(*DASHBOARD_ROLES)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    form = DashboardForm(request.GET or None)
+    group_by, rows, filters = _dashboard_rows(form, request.user)
+    fmt = request.GET.get("format")
+    if fmt in ("csv", "xlsx"):
+        return _export(rows, fmt, group_by)
+    top = max((r.volume for r in rows), default=0) or 1
+    formula = metrics.formula_active()
+    query = request.GET.copy()
+    query.pop("format", None)
+    return render(
+        request,
+        "appeals/console/dashboard.html",
+        {
+            "form": form,
+            "rows": rows,
+            "bars": [
+                {
+                    "label": r.label,
+                    "volume": r.volume,
+                    "width": round(300 * r.volume / top),
+                    "y": 22 * i,
+                    "ty": 22 * i + 14,
+                }
+                for i, r in enumerate(rows[:20])
+            ],
+            "chart_height": 22 * min(len(rows), 20) + 4,
+            "total": metrics.metrics_total(**filters),
+            "formula": formula,
+            "group_by": group_by,
+            "query": query.urlencode(),
+            "trends": selectors.trends_weekly(viewer=request.user),
+            "overdue": selectors.overdue_for(viewer=request.user)[:20],
+            "problems": ProblemOfMonth.objects.select_related("owner_unit", "category")[
+                :12
+            ],
+            "problem_form": ProblemForm()
+            if request.user.role == R.SUPERVISOR
+            else None,
+            "result_form": ProblemResultForm(),
+        },
+    )
+
+
+HEADERS = [
+    ("label", "名称"),
+    ("volume", "诉求量"),
+    ("response_rate", "响应率"),
+    ("resolution_rate", "解决率"),
+    ("satisfaction_rate", "满意率"),
+    ("on_time_rate", "按时答复率"),
+    ("overdue", "超期数"),
+    ("median_reply_hours", "答复用时中位数（小时）"),
+]
+
+
+def _export(rows: list[metrics.Figures], fmt: str, group_by: str) -> HttpResponse:
+    values = [[r.as_dict()[k] for k, _h in HEADERS] for r in rows]
+    formula = metrics.formula_active()
+    note = f"口径 v{formula.version}：{formula.name}"
+    if fmt == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="appeals-{group_by}.csv"'
+        )
+        response.write("\ufeff")
+        writer = csv.writer(response)
+        writer.writerow([h for _k, h in HEADERS])
+        writer.writerows(values)
+        writer.writerow([note])
+        return response
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "三率"
+    sheet.append([h for _k, h in HEADERS])
+    for row in values:
+        sheet.append(row)
+    for cells in sheet.iter_cols(min_col=3, max_col=6, min_row=2):
+        for cell in cells:
+            cell.number_format = "0.0%"
+    sheet.append([note])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    return FileResponse(
+        buffer,
+        as_attachment=True,
+        filename=f"appeals-{group_by}.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@require_POST
+@staff_required(R.SUPERVISOR)
+def publish(request: HttpRequest) -> HttpResponse:
+    form = DashboardForm(request.POST)
+    group_by, rows, filters = _dashboard_rows(form, request.user)
+    period = f"{filters['month_from']:%Y-%m}~{filters['month_to']:%Y-%m}"
+    metrics.figures_publish(
+        actor=request.user,
+        period=period,
+        scope_label=group_by,
+        figures=rows,
+        request=request,
+    )
+    messages.success(request, _("已发布，口径随数据一并保存"))
+    return redirect("appeals:dashboard")
+
+
+@require_POST
+@staff_required(R.SUPERVISOR, R.LEADER)
+def problem(request: HttpRequest) -> HttpResponse:
+    """Create a problem of the month (supervisor) or record its public result."""
+    try:
+        if "problem" in request.POST:
+            form = ProblemResultForm(request.POST)
+            form.is_valid() or _invalid(form)
+            item = ProblemOfMonth.objects.filter(
+                pk=form.cleaned_data["problem"]
+            ).first()
+            if item is None:
+                raise Http404
+            services.problem_update(
+                problem=item,
+                actor=request.user,
+                public_result=form.cleaned_data["public_result"],
+                done=form.cleaned_data["done"],
+                request=request,
+            )
+        else:
+            form = ProblemForm(request.POST)
+            form.is_valid() or _invalid(form)
+            d = form.cleaned_data
+            services.problem_create(
+                actor=request.user,
+                month=d["month"],
+                title=d["title"],
+                owner_unit=d["owner_unit"],
+                plan=d["plan"],
+                category=d.get("category"),
+                place=d.get("place", ""),
+                request=request,
+            )
+    except DomainError as exc:
+        if exc.status == 403:
+            raise PermissionDenied(str(exc)) from exc
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已保存"))
+    return redirect("appeals:dashboard")

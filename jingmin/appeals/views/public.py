@@ -1,0 +1,207 @@
+"""The citizen's pages: submit, track (POST only, rate-limited), rate, results."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from jingmin.audit.services import client_ip, event_record
+from jingmin.core.exceptions import DomainError
+from jingmin.core.idempotency import idempotent
+from jingmin.core.ratelimit import RateLimited, rate_limit_hit
+from jingmin.org.selectors import bureau_get
+
+from .. import metrics, selectors, services
+from ..forms import AppealForm, RateForm, TextForm, TrackForm
+from ..models import Appeal, ProblemOfMonth
+
+SESSION_CODE = "appeals_last_code"
+SESSION_TRACK = "appeals_tracking"
+
+
+def _form_error(form, exc: DomainError) -> None:
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, str(exc))
+
+
+@require_http_methods(["GET", "POST"])
+def submit(request: HttpRequest) -> HttpResponse:
+    """The one-time form token is the idempotency key: a double click, a reload
+    after POST or a retry on a bad line all yield the same single appeal."""
+    form = AppealForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rate_limit_hit("appeals.submit", client_ip(request), "20/h")
+
+            def create() -> tuple[int, dict]:
+                done = services.appeal_submit(
+                    data=form.to_input(),
+                    photos=form.cleaned_data["photos"],
+                    request=request,
+                )
+                return 201, {"number": done.appeal.number, "code": done.tracking_code}
+
+            outcome = idempotent(
+                scope="appeals.web",
+                key=form.cleaned_data["form_token"],
+                payload=form.payload(),
+                handler=create,
+            )
+        except RateLimited as exc:
+            form.add_error(None, str(exc))
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            request.session[SESSION_CODE] = outcome.body["code"]
+            return redirect("appeals:submitted")
+    if not form.is_bound:
+        form = AppealForm(initial={"form_token": uuid.uuid4().hex})
+    bureau = bureau_get()
+    return render(
+        request,
+        "appeals/public/submit.html",
+        {
+            "form": form,
+            "boundary": bureau.boundary if bureau else None,
+            "map_tile_url": settings.MAP_TILE_URL,
+        },
+    )
+
+
+def submitted(request: HttpRequest) -> HttpResponse:
+    code = request.session.get(SESSION_CODE)
+    if not code:
+        return redirect("appeals:track")
+    appeal = selectors.appeal_by_tracking_code(code)
+    request.session[SESSION_TRACK] = code
+    return render(
+        request,
+        "appeals/public/submitted.html",
+        {"code": code, "view": selectors.public_view(appeal) if appeal else None},
+    )
+
+
+def _lookup(request: HttpRequest, form: TrackForm) -> Appeal | None:
+    ip = client_ip(request)
+    rate_limit_hit("appeals.track", ip, "10/m")
+    data = form.cleaned_data
+    if data.get("code"):
+        number, _secret = services.tracking_code_split(data["code"])
+        rate_limit_hit("appeals.track.number", number, "20/h")
+        appeal = selectors.appeal_by_tracking_code(data["code"])
+    else:
+        # the short form is weaker (4 digits): a tighter bucket per number
+        rate_limit_hit("appeals.track.number", data["number"], "5/h")
+        appeal = selectors.appeal_by_number_and_phone(
+            data["number"], data["phone_tail"]
+        )
+    if appeal is None:
+        event_record(
+            actor=None,
+            action="appeal.track_failed",
+            request=request,
+            object_type="appeals.appeal",
+            object_id=(data.get("number") or "")[:20],
+        )
+    return appeal
+
+
+def _status_page(request: HttpRequest, appeal: Appeal, **extra) -> HttpResponse:
+    context = {
+        "view": selectors.public_view(appeal),
+        "rate_form": extra.pop("rate_form", None) or RateForm(),
+        "info_form": extra.pop("info_form", None) or TextForm(),
+        **extra,
+    }
+    return render(request, "appeals/public/status.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def track(request: HttpRequest) -> HttpResponse:
+    """Tracking codes travel in POST bodies only, never in URLs (ASVS 14.2.1)."""
+    form = TrackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            appeal = _lookup(request, form)
+        except RateLimited as exc:
+            form.add_error(None, str(exc))
+            return render(
+                request, "appeals/public/track.html", {"form": form}, status=429
+            )
+        if appeal is None:
+            form.add_error(None, _("未找到该诉求：请核对查询码或编号与电话后四位"))
+        else:
+            request.session[SESSION_TRACK] = (
+                form.cleaned_data.get("code") or f"#{appeal.pk}"
+            )
+            return _status_page(request, appeal)
+    return render(request, "appeals/public/track.html", {"form": form})
+
+
+def _session_appeal(request: HttpRequest) -> Appeal | None:
+    """The appeal this browser looked up last (the tracking code is not resent)."""
+    token = request.session.get(SESSION_TRACK, "")
+    if token.startswith("#"):
+        return Appeal.objects.filter(pk=int(token[1:])).first()
+    return selectors.appeal_by_tracking_code(token) if token else None
+
+
+@require_POST
+def rate(request: HttpRequest) -> HttpResponse:
+    appeal = _session_appeal(request)
+    if appeal is None:
+        return redirect("appeals:track")
+    form = RateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.appeal_rate(
+                appeal=appeal,
+                resolved=form.cleaned_data["resolved"],
+                satisfaction=form.cleaned_data["satisfaction"],
+                comment=form.cleaned_data["comment"],
+                request=request,
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("感谢您的评价"))
+            appeal.refresh_from_db()
+            return _status_page(request, appeal)
+    return _status_page(request, appeal, rate_form=form)
+
+
+@require_POST
+def provide_info(request: HttpRequest) -> HttpResponse:
+    appeal = _session_appeal(request)
+    if appeal is None:
+        return redirect("appeals:track")
+    form = TextForm(request.POST)
+    if form.is_valid():
+        try:
+            services.appeal_provide_info(
+                appeal=appeal, text=form.cleaned_data["text"], request=request
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("已收到您补充的材料"))
+            appeal.refresh_from_db()
+            return _status_page(request, appeal)
+    return _status_page(request, appeal, info_form=form)
+
+
+def public_results(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "appeals/public/results.html",
+        {
+            "results": metrics.public_results(),
+            "problems": ProblemOfMonth.objects.select_related("owner_unit")[:12],
+        },
+    )

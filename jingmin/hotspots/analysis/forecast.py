@@ -199,7 +199,7 @@ def score_polygons(
     shapely.prepare(union)
     x = np.asarray(x, float)
     y = np.asarray(y, float)
-    inside = shapely.covers_xy(union, x, y) if x.size else np.zeros(0, bool)
+    inside = shapely.intersects_xy(union, x, y) if x.size else np.zeros(0, bool)
     n = int(x.size)
     hits = int(inside.sum())
     hr = hits / n if n else 0.0

@@ -1,7 +1,7 @@
 """Read incident points from a CSV file for file-based analysis (nothing is stored).
 
 Columns are found by name, case-insensitively: type (type, crime type, category,
-primary type), date (date, month, occ_date, date_single, occurred), lon/lat
+primary type), date (date, month, occ_date, date_single, occurred, epoch), lon/lat
 (lon, longitude, lat, latitude) or x/y (x, y, x_coordina, y_coordina) with a CRS
 (``crs="EPSG:2913"``). A file without a header is read as x, y, date (the Near
 Repeat Calculator's layout). Dates: ISO (2016-01-31, with or without a time),
@@ -29,7 +29,16 @@ TYPE_NAMES = (
     "primary type",
     "incident_type",
 )
-DATE_NAMES = ("date", "month", "occ_date", "date_single", "occurred", "time", "t")
+DATE_NAMES = (
+    "date",
+    "month",
+    "occ_date",
+    "date_single",
+    "occurred",
+    "epoch",
+    "time",
+    "t",
+)
 LON_NAMES = ("lon", "longitude", "lng")
 LAT_NAMES = ("lat", "latitude")
 X_NAMES = ("x", "x_coordina", "x_coordinate", "easting")

@@ -240,7 +240,8 @@ def test_intake_by_phone_shows_the_code_to_the_operator(client_for, county, cats
 
 
 def test_mediation_button_only_when_the_url_exists(client_for, county, cats):
-    from django.urls import NoReverseMatch, reverse as rev
+    from django.urls import NoReverseMatch
+    from django.urls import reverse as rev
 
     a = submit(cats.order, point=IN_A).appeal
     page = client_for(county["officer_a"]).get(

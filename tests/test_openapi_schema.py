@@ -1,0 +1,140 @@
+"""The REST schema validates, Open311's description matches a snapshot, and
+schemathesis finds no server error in /api/v1/ or /open311/v2/ (in-process WSGI).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from drf_spectacular.validation import validate_schema
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+
+from jingmin.accounts.roles import Role
+from jingmin.accounts.tests.personas import make_user
+from jingmin.api.services import token_issue
+from jingmin.open311.openapi import schema as open311_schema
+from jingmin.open311.services import client_issue
+
+pytestmark = pytest.mark.django_db
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "15"))
+OWN_PATHS = (
+    "/api/v1/units/",
+    "/api/v1/departments/",
+    "/api/v1/service-tokens/",
+    "/api/v1/webhooks/",
+)
+
+
+def _api_schema(client) -> dict:
+    response = client.get("/api/v1/schema", {"format": "json"})
+    assert response.status_code == 200, response.content[:500]
+    return json.loads(response.content)
+
+
+def _snapshot(name: str, current: dict) -> None:
+    """Compare with tests/snapshots/<name>; UPDATE_SNAPSHOTS=1 rewrites it."""
+    path = SNAPSHOTS / name
+    text = json.dumps(current, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    if os.environ.get("UPDATE_SNAPSHOTS") or not path.exists():
+        path.write_text(text, encoding="utf-8")
+    assert json.loads(path.read_text(encoding="utf-8")) == json.loads(text), (
+        f"{name} changed: review the diff, then run with UPDATE_SNAPSHOTS=1"
+    )
+
+
+def test_rest_schema_validates_and_documents_token_auth(client):
+    doc = _api_schema(client)
+    validate_schema(doc)
+    assert doc["components"]["securitySchemes"]["serviceToken"]["in"] == "header"
+    for own in OWN_PATHS:
+        assert own in doc["paths"]
+    own = {p: v for p, v in doc["paths"].items() if p.startswith(OWN_PATHS)}
+    _snapshot("openapi-api-own.json", own)
+
+
+def test_docs_pages_use_installed_assets(client, county):
+    client.force_login(
+        county["admin"], backend="django.contrib.auth.backends.ModelBackend"
+    )
+    for page in ("/api/v1/docs/", "/api/v1/redoc/"):
+        html = client.get(page).content.decode()
+        assert "/static/drf_spectacular_sidecar/" in html
+        assert "cdn.jsdelivr.net" not in html and "unpkg.com" not in html
+
+
+def test_open311_description_validates_and_is_stable():
+    doc = open311_schema()
+    validate_schema(doc)
+    _snapshot("openapi-open311.json", doc)
+
+
+def _fuzz(schema, mutate=None, **call_kwargs) -> list[str]:
+    """Every operation, EXAMPLES cases each; returns what answered 5xx."""
+    failures: list[str] = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+
+        @given(case=operation.as_strategy())
+        @hsettings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+        def run(case):
+            if mutate:
+                mutate(case)
+            response = case.call(**call_kwargs)
+            if response.status_code >= 500:
+                failures.append(f"{response.status_code} {case.as_curl_command()}")
+
+        run()
+    return failures
+
+
+@pytest.fixture
+def seeded(county):
+    from jingmin.open311.tests.conftest import NOISE_QUESTIONS
+    from jingmin.appeals.models import Category
+
+    group = Category.objects.create(code="order", name="治安秩序")
+    Category.objects.create(
+        parent=group,
+        code="noise",
+        name="噪音扰民",
+        questions=NOISE_QUESTIONS,
+        default_unit=county.sta,
+    )
+    return county
+
+
+def test_schemathesis_finds_no_server_error_in_rest_api(client, seeded):
+    admin = make_user("svc-admin", Role.ADMIN, is_service_account=True)
+    _token, raw = token_issue(actor=None, user=admin, name="fuzz")
+    raw_schema = _api_schema(client)
+    schema = schemathesis.openapi.from_dict(raw_schema)
+    schema.app = get_wsgi_application()
+    failures = _fuzz(schema, headers={"Authorization": f"Token {raw}"})
+    assert failures == []
+
+
+def test_schemathesis_finds_no_server_error_in_open311(seeded):
+    _client, key = client_issue(actor=None, name="fuzz", rate_per_minute=1_000_000)
+    schema = schemathesis.openapi.from_dict(open311_schema())
+    schema.app = get_wsgi_application()
+
+    def with_real_key(case):
+        if case.method == "POST" and isinstance(case.body, dict):
+            case.body["api_key"] = key
+            if len(str(case.body.get("service_code", ""))) % 2 == 0:
+                case.body["service_code"] = "noise"
+
+    assert _fuzz(schema, mutate=with_real_key) == []

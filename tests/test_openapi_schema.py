@@ -102,8 +102,8 @@ def _fuzz(schema, mutate=None, **call_kwargs) -> list[str]:
 
 @pytest.fixture
 def seeded(county):
-    from jingmin.open311.tests.conftest import NOISE_QUESTIONS
     from jingmin.appeals.models import Category
+    from jingmin.open311.tests.conftest import NOISE_QUESTIONS
 
     group = Category.objects.create(code="order", name="治安秩序")
     Category.objects.create(

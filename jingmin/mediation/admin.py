@@ -1,0 +1,23 @@
+from django.contrib import admin
+
+from .models import RiskFactor, RiskLevel
+
+
+@admin.register(RiskFactor)
+class RiskFactorAdmin(admin.ModelAdmin):
+    list_display = ("code", "weight", "param", "is_active")
+    list_editable = ("weight", "param", "is_active")
+
+
+@admin.register(RiskLevel)
+class RiskLevelAdmin(admin.ModelAdmin):
+    list_display = (
+        "code",
+        "label",
+        "rank",
+        "min_score",
+        "followup_interval_days",
+        "followup_count",
+        "followup_channel",
+        "notify",
+    )

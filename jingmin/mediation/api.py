@@ -1,0 +1,98 @@
+"""REST: disputes list and detail, scoped like the console; parties masked per role."""
+
+from __future__ import annotations
+
+from rest_framework import generics, serializers
+
+from jingmin.accounts.roles import Role
+from jingmin.api.permissions import roles_only
+
+from .models import Dispute
+from .selectors import dispute_search, disputes_visible, parties_for
+
+STAFF = (Role.OFFICER, Role.LEADER, Role.SUPERVISOR)
+
+
+class DisputeSerializer(serializers.ModelSerializer):
+    unit = serializers.CharField(source="unit.code", read_only=True)
+    appeal = serializers.CharField(source="appeal.number", default=None, read_only=True)
+
+    class Meta:
+        model = Dispute
+        fields = [
+            "id",
+            "number",
+            "unit",
+            "type",
+            "status",
+            "level",
+            "computed_level",
+            "risk_score",
+            "source",
+            "address",
+            "lon",
+            "lat",
+            "created_at",
+            "agreed_at",
+            "closed_at",
+            "reopen_count",
+            "escalated_to_case",
+            "appeal",
+        ]
+
+
+class PartySerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="party.pk")
+    kind = serializers.CharField(source="party.kind")
+    side = serializers.CharField(source="party.side")
+    name = serializers.CharField()
+    phone = serializers.CharField()
+    id_number = serializers.CharField()
+    is_minor = serializers.BooleanField(source="party.is_minor")
+    vulnerable = serializers.BooleanField(source="party.vulnerable")
+    prior_violent = serializers.BooleanField(source="party.prior_violent")
+    masked = serializers.BooleanField()
+
+
+class DisputeDetailSerializer(DisputeSerializer):
+    parties = serializers.SerializerMethodField()
+    risk_reasons = serializers.JSONField(read_only=True)
+    override_level = serializers.CharField(read_only=True)
+    override_reason = serializers.CharField(read_only=True)
+
+    class Meta(DisputeSerializer.Meta):
+        fields = DisputeSerializer.Meta.fields + [
+            "summary",
+            "risk_reasons",
+            "override_level",
+            "override_reason",
+            "parties",
+        ]
+
+    def get_parties(self, obj) -> list[dict]:
+        request = self.context["request"]
+        return PartySerializer(
+            parties_for(request.user, obj, request._request), many=True
+        ).data
+
+
+class DisputeList(generics.ListAPIView):
+    """Disputes the caller may see; filters: status, level, type, unit (code), q."""
+
+    serializer_class = DisputeSerializer
+    permission_classes = [roles_only(*STAFF)]
+
+    def get_queryset(self):
+        params = self.request.query_params
+        filters = {k: params.get(k) for k in ("status", "level", "type", "unit", "q")}
+        return dispute_search(self.request.user, filters).select_related("appeal")
+
+
+class DisputeDetail(generics.RetrieveAPIView):
+    """One dispute with its parties (unmasked only for roles that may see them; audited)."""
+
+    serializer_class = DisputeDetailSerializer
+    permission_classes = [roles_only(*STAFF)]
+
+    def get_queryset(self):
+        return disputes_visible(self.request.user).select_related("appeal")

@@ -1,0 +1,197 @@
+"""Reads of the mediation app; every staff read goes through accounts.scoping."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from jingmin.accounts.roles import Role
+from jingmin.accounts.scoping import may_see_personal_data, visible
+from jingmin.audit.services import personal_data_read
+from jingmin.core.masking import mask_id_number, mask_name, mask_phone
+
+from .models import Dispute, FollowUp, Notification, Party, RiskLevel, Warning
+
+
+def disputes_visible(user: Any) -> QuerySet[Dispute]:
+    return visible(user, Dispute.objects.select_related("unit"))
+
+
+def dispute_search(user: Any, filters: dict[str, Any]) -> QuerySet[Dispute]:
+    qs = disputes_visible(user)
+    for name in ("status", "level", "type", "source"):
+        if filters.get(name):
+            qs = qs.filter(**{name: filters[name]})
+    if filters.get("unit"):
+        qs = qs.filter(unit__code=filters["unit"])
+    if filters.get("escalated"):
+        qs = qs.exclude(escalated_to_case="")
+    if filters.get("q"):
+        q = filters["q"].strip()
+        qs = qs.filter(
+            Q(number__icontains=q) | Q(summary__icontains=q) | Q(address__icontains=q)
+        )
+    if filters.get("since"):
+        qs = qs.filter(created_at__date__gte=filters["since"])
+    if filters.get("until"):
+        qs = qs.filter(created_at__date__lte=filters["until"])
+    return qs.annotate(
+        pending_followups=Count(
+            "followups",
+            filter=Q(followups__done_on__isnull=True, followups__cancelled=False),
+        )
+    )
+
+
+@dataclass
+class PartyView:
+    party: Party
+    name: str
+    phone: str
+    id_number: str
+    masked: bool
+
+
+def parties_for(user: Any, dispute: Dispute, request: Any = None) -> list[PartyView]:
+    """The dispute's parties, unmasked only for roles that may see them (each reveal
+    is audited once per page view)."""
+    parties = list(dispute.parties.all())
+    clear = may_see_personal_data(user, dispute)
+    if clear and parties:
+        personal_data_read(
+            actor=user,
+            obj=dispute,
+            fields=["parties.name", "parties.phone", "parties.id_number"],
+            request=request,
+        )
+    views = []
+    for p in parties:
+        if clear:
+            views.append(PartyView(p, p.name, p.phone, p.id_number, False))
+        else:
+            views.append(
+                PartyView(
+                    p,
+                    mask_name(p.name),
+                    mask_phone(p.phone),
+                    mask_id_number(p.id_number),
+                    True,
+                )
+            )
+    return views
+
+
+def followups_due(
+    user: Any, *, officer: Any = None, until: dt.date | None = None
+) -> QuerySet[FollowUp]:
+    """Pending follow-ups the user may see; officers default to their own and unassigned."""
+    qs = visible(
+        user,
+        FollowUp.objects.filter(done_on__isnull=True, cancelled=False).select_related(
+            "dispute", "dispute__unit", "assigned_to"
+        ),
+    )
+    if officer is not None:
+        qs = qs.filter(assigned_to=officer)
+    elif user.role == Role.OFFICER:
+        qs = qs.filter(Q(assigned_to=user) | Q(assigned_to__isnull=True))
+    if until is not None:
+        qs = qs.filter(due_on__lte=until)
+    return qs.order_by("due_on", "pk")
+
+
+def warnings_for(user: Any, *, include_resolved: bool = False) -> QuerySet[Warning]:
+    qs = visible(user, Warning.objects.select_related("dispute", "unit"))
+    if not include_resolved:
+        qs = qs.filter(resolved_at__isnull=True)
+    return qs.order_by("resolved_at", "-updated_at")
+
+
+def notifications_for(
+    user: Any, *, unread_only: bool = False
+) -> QuerySet[Notification]:
+    qs = Notification.objects.filter(recipient=user).select_related("dispute")
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    return qs
+
+
+def level_styles() -> dict[str, RiskLevel]:
+    return {lvl.code: lvl for lvl in RiskLevel.objects.all()}
+
+
+# --- statistics ---------------------------------------------------------------
+
+METRICS = [
+    ("registered", "登记"),
+    ("agreed", "调解成功"),
+    ("referred", "移交"),
+    ("reopened", "重新激化"),
+    ("criminal", "转刑事案件"),
+    ("administrative", "转行政案件"),
+]
+
+
+def stats_rows(
+    user: Any,
+    *,
+    group_by: str,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> list[dict[str, Any]]:
+    """Counts per type, unit or month of registration, with the median days to agreement."""
+    qs = disputes_visible(user)
+    if since:
+        qs = qs.filter(created_at__date__gte=since)
+    if until:
+        qs = qs.filter(created_at__date__lte=until)
+    labels = dict(Dispute.Type.choices)
+    groups: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {m: 0 for m, _label in METRICS} | {"days": []}
+    )
+    for d in qs.only(
+        "type",
+        "unit__name",
+        "created_at",
+        "agreed_at",
+        "referred_at",
+        "reopen_count",
+        "escalated_to_case",
+    ):
+        if group_by == "unit":
+            key = d.unit.name
+        elif group_by == "month":
+            key = f"{timezone.localtime(d.created_at):%Y-%m}"
+        else:
+            key = str(labels[d.type])
+        g = groups[key]
+        g["registered"] += 1
+        if d.agreed_at:
+            g["agreed"] += 1
+            g["days"].append((d.agreed_at - d.created_at).total_seconds() / 86400)
+        if d.referred_at:
+            g["referred"] += 1
+        if d.reopen_count:
+            g["reopened"] += 1
+        if d.escalated_to_case == Dispute.CaseKind.CRIMINAL:
+            g["criminal"] += 1
+        if d.escalated_to_case == Dispute.CaseKind.ADMINISTRATIVE:
+            g["administrative"] += 1
+    rows = []
+    for key in sorted(groups):
+        g = groups[key]
+        days = g.pop("days")
+        g["median_days"] = round(statistics.median(days), 1) if days else None
+        rows.append({"key": key, **g})
+    top = max((r["registered"] for r in rows), default=0)
+    for r in rows:
+        # bar widths in 5 % steps: the stylesheet has one class per step (CSP: no style="")
+        r["bar"] = int(round(r["registered"] * 20 / top) * 5) if top else 0
+        r["bar_ok"] = int(round(r["agreed"] * 20 / top) * 5) if top else 0
+    return rows

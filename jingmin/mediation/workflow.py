@@ -1,0 +1,57 @@
+"""The dispute state machine: action → (from states, to state). Services check here first.
+
+registered → mediating → agreed | referred → (follow-ups) → closed; an agreed,
+referred or closed dispute that flares up again is reopened and mediated anew.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from jingmin.core.exceptions import Conflict
+
+from .models import Dispute
+
+S = Dispute.Status
+IN_MEDIATION = frozenset({S.REGISTERED, S.MEDIATING, S.REOPENED})
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: frozenset[str]
+    target: str | None  # None: the status does not change
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in [
+        Transition("session", IN_MEDIATION, S.MEDIATING),
+        Transition("agree", IN_MEDIATION, S.AGREED),
+        Transition("refer", IN_MEDIATION, S.REFERRED),
+        Transition("close", frozenset({S.AGREED, S.REFERRED}), S.CLOSED),
+        Transition("reopen", frozenset({S.AGREED, S.REFERRED, S.CLOSED}), S.REOPENED),
+        Transition("edit", frozenset(S) - {S.CLOSED}, None),
+        Transition("grade", frozenset(S) - {S.CLOSED}, None),
+        Transition("followup", frozenset({S.AGREED, S.REFERRED}), None),
+        Transition("escalate", frozenset(S), None),
+    ]
+}
+
+
+def allowed(dispute: Dispute, action: str) -> bool:
+    return dispute.status in TRANSITIONS[action].sources
+
+
+def check(dispute: Dispute, action: str) -> str:
+    """The status after ``action``; Conflict if the dispute's status does not allow it."""
+    t = TRANSITIONS[action]
+    if dispute.status not in t.sources:
+        raise Conflict(
+            _("纠纷 %(number)s 当前状态为“%(status)s”，不能进行此操作")
+            % {"number": dispute, "status": dispute.get_status_display()},
+            code="bad_state",
+        )
+    return t.target or dispute.status

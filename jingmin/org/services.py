@@ -26,6 +26,14 @@ from .selectors import reset_jurisdiction_index
 UNIT_KINDS = {k for k, _label in Unit.Kind.choices}
 
 
+def _check_length(
+    errors: list, record: str, model: type, field: str, value: str
+) -> None:
+    limit = model._meta.get_field(field).max_length
+    if limit and len(value) > limit:
+        errors.append((record, field, _("超过%(limit)d个字符") % {"limit": limit}))
+
+
 def _parse_geojson(text: str) -> list[dict[str, Any]]:
     try:
         data = json.loads(text)
@@ -53,7 +61,18 @@ def units_import_geojson(*, text: str, bureau: Bureau, actor: Any) -> list[Unit]
     errors: list[tuple[str, str, str]] = []
     rows = []
     for n, feature in enumerate(features, 1):
-        props = (feature or {}).get("properties") or {}
+        if not isinstance(feature, dict) or not isinstance(
+            feature.get("properties") or {}, dict
+        ):
+            errors.append(
+                (
+                    f"feature {n}",
+                    "properties",
+                    _("每个要素必须是带 properties 对象的 Feature"),
+                )
+            )
+            continue
+        props = feature.get("properties") or {}
         record = f"feature {n} ({props.get('code') or '?'})"
         code = normalize_text(str(props.get("code") or ""))
         name = normalize_text(str(props.get("name") or ""))
@@ -62,6 +81,10 @@ def units_import_geojson(*, text: str, bureau: Bureau, actor: Any) -> list[Unit]
             errors.append((record, "code", _("缺少单位代码")))
         if not name:
             errors.append((record, "name", _("缺少单位名称")))
+        for field in ("code", "name", "address", "office_hours"):
+            _check_length(
+                errors, record, Unit, field, normalize_text(str(props.get(field) or ""))
+            )
         if kind not in UNIT_KINDS:
             errors.append(
                 (record, "kind", _("未知的单位类型 %(kind)s") % {"kind": kind})
@@ -132,7 +155,13 @@ DEPARTMENT_COLUMNS = ["code", "name", "contact_phone"]
 def departments_import_csv(*, text: str, actor: Any) -> list[Department]:
     """Columns: code, name, contact_phone, business_areas (names or codes, split by
     ';' or '；'), optional contact_address, contact_hours, website, description."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+        parsed = list(reader)
+    except csv.Error as exc:
+        raise ImportFailed(
+            _("部门导入失败：CSV 格式错误"), [("file", "csv", str(exc))]
+        ) from exc
     missing = [c for c in DEPARTMENT_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         raise ImportFailed(
@@ -141,9 +170,12 @@ def departments_import_csv(*, text: str, actor: Any) -> list[Department]:
     areas = {a.code: a for a in BusinessArea.objects.all()} | {
         a.name: a for a in BusinessArea.objects.all()
     }
+    # A name may belong to one department only (the column is unique).
+    taken_names = dict(Department.objects.values_list("name", "code"))
+    seen_names: dict[str, str] = {}
     errors: list[tuple[str, str, str]] = []
     rows = []
-    for n, row in enumerate(reader, 2):
+    for n, row in enumerate(parsed, 2):
         record = f"line {n} ({row.get('code') or '?'})"
         code = normalize_text(row.get("code") or "")
         name = normalize_text(row.get("name") or "")
@@ -151,6 +183,21 @@ def departments_import_csv(*, text: str, actor: Any) -> list[Department]:
             errors.append((record, "code", _("缺少部门代码")))
         if not name:
             errors.append((record, "name", _("缺少部门名称")))
+        elif (
+            seen_names.setdefault(name, code) != code
+            or taken_names.get(name, code) != code
+        ):
+            errors.append(
+                (
+                    record,
+                    "name",
+                    _("部门名称“%(name)s”已被其他部门使用") % {"name": name},
+                )
+            )
+        for field in ("code", "name", "contact_address", "contact_hours", "website"):
+            _check_length(
+                errors, record, Department, field, normalize_text(row.get(field) or "")
+            )
         phone = ""
         try:
             phone = validate_phone(row.get("contact_phone") or "")

@@ -380,6 +380,25 @@ def _pg_admin(sql: str) -> None:
         conn.execute(sql)
 
 
+def copy_seeded(seeded: Path | None, var_dir: Path) -> bool:
+    """Copy an already seeded SQLite var dir (database, keys) into ``var_dir``.
+
+    The smoke tests seed the demo county once and hand it to each benchmark.
+    """
+    if not seeded:
+        return False
+    shutil.copytree(seeded, var_dir, dirs_exist_ok=True)
+    return True
+
+
+def seeded_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--seeded-var",
+        type=Path,
+        help="SQLite only: copy this seeded JINGMIN_VAR_DIR instead of seeding anew",
+    )
+
+
 def app_env(url: str, var_dir: Path, **extra: str) -> dict[str, str]:
     """Environment for a `jingmin` subprocess on the given database."""
     env = dict(os.environ)

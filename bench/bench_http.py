@@ -32,6 +32,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -72,8 +73,11 @@ class Server:
             AXES_ENABLED="False",
         )
 
-    def seed(self) -> float:
+    def seed(self, seeded: Path | None = None) -> float:
+        """Migrate and seed the demo county (or copy a seeded SQLite var dir)."""
         start = time.perf_counter()
+        if self.url.startswith("sqlite") and h.copy_seeded(seeded, self.var_dir):
+            return time.perf_counter() - start
         subprocess.run(
             h.jingmin_cmd("demo", "--no-serve"),
             env=self.env(),
@@ -83,7 +87,8 @@ class Server:
         )
         return time.perf_counter() - start
 
-    def start(self) -> None:
+    def start(self) -> dict:
+        """Start serving; return the discovered URLs (found while the server boots)."""
         self.proc = subprocess.Popen(
             h.jingmin_cmd(
                 "serve",
@@ -100,7 +105,24 @@ class Server:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        found = run_discovery(self)
         h.wait_for_port(self.port, timeout=60, proc=self.proc)
+        self.warm()
+        return found
+
+    def warm(self) -> None:
+        """A worker imports the URLconf (every app's views) on its first request:
+        send parallel requests so that each worker pays it before any timing."""
+        threads = [
+            threading.Thread(
+                target=Client(self.port).request, args=("GET", "/bench/read")
+            )
+            for _ in range(self.workers * 4)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
 
     def worker_pids(self) -> list[int]:
         """granian's workers: the children of the granian process under serve."""
@@ -464,11 +486,10 @@ def measure_database(kind: str, args) -> tuple[h.Report, dict]:
     name = f"jm_bench_http_{os.getpid()}"
     with h.throwaway_database(kind, name) as (url, var_dir):
         server = Server(url, var_dir, workers=args.workers, threads=args.threads)
-        seeded = server.seed()
+        seeded = server.seed(args.seeded_var)
         with server:
-            server.start()
+            found = server.start()
             client = Client(server.port)
-            found = run_discovery(server)
             cookie = ""
             if found.get("login") and client.login(found["login"], *SUPERVISOR):
                 cookie = client.cookie_header()
@@ -553,6 +574,7 @@ def _add(report, kind, ep, conns, res: Result, ceilings) -> None:
 def main(argv: list[str] | None = None) -> int:
     p = h.parser(__doc__.split("\n")[0])
     h.databases_arg(p)
+    h.seeded_arg(p)
     p.add_argument("--seconds", type=float, default=5.0)
     p.add_argument("--warmup", type=float, default=1.0)
     p.add_argument("--connections", default="8,64")

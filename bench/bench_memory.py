@@ -25,7 +25,7 @@ import numpy as np
 
 from . import _harness as h
 from ._load import Request, run_load
-from .bench_http import SUPERVISOR, Client, Server, appeal_requests, run_discovery
+from .bench_http import SUPERVISOR, Client, Server, appeal_requests
 
 WEST, EAST, SOUTH, NORTH = 119.95, 120.25, 30.00, 30.20
 INCIDENT_TYPES = [
@@ -41,9 +41,8 @@ INCIDENT_TYPES = [
 
 def worker_phase(report: h.Report, server: Server, args) -> None:
     with server:
-        server.start()
+        found = server.start()
         client = Client(server.port)
-        found = run_discovery(server)
         mix = [Request("/bench/read")] * 4 + [
             Request(
                 "/bench/write",
@@ -177,6 +176,7 @@ def import_phase(report: h.Report, server: Server, args) -> None:
 def main(argv: list[str] | None = None) -> int:
     p = h.parser(__doc__.split("\n")[0])
     p.add_argument("--database", default="postgres", choices=["postgres", "sqlite"])
+    h.seeded_arg(p)
     p.add_argument("--rows", type=int, default=1_000_000)
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--connections", type=int, default=64)
@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     reports = []
     with h.throwaway_database(kind, f"jm_bench_mem_{os.getpid()}") as (url, var_dir):
         server = Server(url, var_dir, threads=args.threads)
-        server.seed()
+        server.seed(args.seeded_var)
         if not args.skip_worker:
             r = h.Report(f"Memory: granian worker under load ({label})")
             worker_phase(r, server, args)

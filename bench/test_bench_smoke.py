@@ -20,6 +20,22 @@ from bench import run_all
 from bench._load import Request, wrk_script
 
 
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory):
+    """The demo county seeded once into a SQLite var dir that each benchmark copies."""
+    var = tmp_path_factory.mktemp("seeded-var")
+    url = f"sqlite:///{var / 'jingmin.sqlite3'}"
+    subprocess.run(
+        h.jingmin_cmd("demo", "--no-serve"),
+        env=h.app_env(url, var),
+        cwd=h.ROOT,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    return var
+
+
 def run_bench(name: str, *args: str, timeout: float = 60) -> str:
     out = subprocess.run(
         [sys.executable, "-m", f"bench.{name}", "--smoke", *args],
@@ -60,8 +76,10 @@ def test_routing_prints_batch_single_and_the_grid_proposal():
 
 
 @pytest.mark.live
-def test_http_serves_both_ceilings_and_notes_missing_endpoints():
-    out = run_bench("bench_http", "--databases", "sqlite", timeout=120)
+def test_http_serves_both_ceilings_and_notes_missing_endpoints(seeded):
+    out = run_bench(
+        "bench_http", "--databases", "sqlite", "--seeded-var", str(seeded), timeout=120
+    )
     assert figure(out, "ceiling: bare JSON view @4") > 0
     assert figure(out, "ceiling: one durable insert @4") > 0
     assert figure(out, "worker 1 peak RSS") > 0
@@ -139,15 +157,20 @@ def test_write_ceiling_inserts_one_row_in_a_transaction():
 
 
 @pytest.mark.live
-def test_memory_reports_worker_peaks_and_the_import():
-    out = run_bench("bench_memory", "--database", "sqlite", timeout=120)
+def test_memory_reports_worker_peaks_and_the_import(seeded):
+    out = run_bench(
+        "bench_memory", "--database", "sqlite", "--seeded-var", str(seeded), timeout=120
+    )
     assert figure(out, "worker 1 warm idle RSS") > 0
     assert figure(out, "worker 1 peak RSS after mixed load") > 0
     assert "incident import" in out  # measured, or skipped until hotspots lands
 
 
-def test_growth_seeds_and_times_the_reads_at_a_tiny_size():
-    out = run_bench("bench_growth", "--database", smoke_database(), timeout=120)
+def test_growth_seeds_and_times_the_reads_at_a_tiny_size(seeded):
+    kind = smoke_database()
+    out = run_bench(
+        "bench_growth", "--database", kind, "--seeded-var", str(seeded), timeout=120
+    )
     assert figure(out, "baseline: one appeal by pk @200") > 0
     assert "seeded to 200 appeals" in out
     assert "curve (ms)" in out

@@ -89,6 +89,9 @@ def guide_edit(request, code: str | None = None):
                 messages.success(request, _("草稿已保存"))
             return redirect("catalogue:console_guide_edit", code=guide.code)
         except services.PublishRefused as exc:
+            # The draft was saved; show it as the saved guide's edit form.
+            form = GuideForm(request.POST, guide=guide)
+            form.is_valid()
             problems = exc.problems
             for field, message in problems:
                 form.add_error(field if field in form.fields else None, message)

@@ -21,7 +21,7 @@ from jingmin.org.models import Department, Unit
 
 from . import content as gc
 from . import services
-from .demo_data import COMPLAINT, DISCLOSURE, G, ACCOUNTABILITY
+from .demo_data import ACCOUNTABILITY, COMPLAINT, DISCLOSURE, G
 from .models import Application, ApplicationStep, DisclosureItem, ServiceGuide
 
 DEMO_NOTES = [

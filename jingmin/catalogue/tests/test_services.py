@@ -38,7 +38,11 @@ def test_publish_makes_numbered_immutable_versions(admin):
     assert guide.draft_changed is True
     v2 = services.guide_publish(guide=guide, actor=admin)
     guide.refresh_from_db()
-    assert (v2.number, guide.current_version_id, guide.draft_changed) == (2, v2.pk, False)
+    assert (v2.number, guide.current_version_id, guide.draft_changed) == (
+        2,
+        v2.pk,
+        False,
+    )
     assert list(guide.versions.values_list("number", "time_promise_days")) == [
         (1, 20),
         (2, 15),
@@ -289,7 +293,9 @@ def test_overbooking_is_refused_with_the_next_free_slots(slot):
 
 
 def test_a_cancelled_place_can_be_booked_again(slot):
-    _a, code = services.appointment_book(slot_id=slot.pk, name="甲", phone="13800000001")
+    _a, code = services.appointment_book(
+        slot_id=slot.pk, name="甲", phone="13800000001"
+    )
     services.appointment_book(slot_id=slot.pk, name="乙", phone="13800000002")
     services.appointment_cancel(code=code)
     services.appointment_book(slot_id=slot.pk, name="丙", phone="13800000003")

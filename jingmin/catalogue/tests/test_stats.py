@@ -48,7 +48,10 @@ def test_share_median_p90_and_visits_on_known_data():
 
 
 def test_groups_are_kept_apart_and_empty_groups_have_no_figures():
-    rows = [row(D(2026, 3, 2), D(2026, 3, 3), key="a"), row(D(2026, 3, 2), None, key="b")]
+    rows = [
+        row(D(2026, 3, 2), D(2026, 3, 3), key="a"),
+        row(D(2026, 3, 2), None, key="b"),
+    ]
     by_key = {f.key: f for f in promise_figures(rows, "g")}
     assert by_key["a"].durations == [1]
     assert by_key["b"].within_share is None and by_key["b"].median_days is None
@@ -61,7 +64,13 @@ def test_nearest_rank_percentile():
 
 
 def test_slowest_steps_ranked_by_mean():
-    rows = [(1, "受理", 0), (1, "审核", 5), (1, "审核", 3), (1, "制证", 2), (2, "审核", 1)]
+    rows = [
+        (1, "受理", 0),
+        (1, "审核", 5),
+        (1, "审核", 3),
+        (1, "制证", 2),
+        (2, "审核", 1),
+    ]
     ranked = slowest_steps(rows, limit=2)
     assert [(s.guide_id, s.name, s.mean_days) for s in ranked] == [
         (1, "审核", 4.0),

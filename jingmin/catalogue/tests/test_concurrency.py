@@ -1,0 +1,69 @@
+"""Two citizens racing for the last place of a slot: exactly one wins.
+
+Runs on PostgreSQL (row lock on the slot); SQLite serialises writers with its
+IMMEDIATE transactions and an in-memory test database cannot be shared by threads.
+"""
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection, connections
+from django.utils import timezone
+
+from jingmin.catalogue import services
+from jingmin.catalogue.models import Appointment, AppointmentSlot
+from jingmin.core.calendar import is_workday
+
+from .factories import published
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks need PostgreSQL"
+)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_exactly_one_of_many_wins_the_last_place(county):
+    guide = published("id-lost", county["admin"])
+    day = timezone.localdate() + dt.timedelta(days=1)
+    while not is_workday(day):
+        day += dt.timedelta(days=1)
+    services.slots_create(
+        unit=county.sta,
+        guide=guide,
+        window="1",
+        first_day=day,
+        days=1,
+        times=[(dt.time(9), dt.time(10)), (dt.time(10), dt.time(11))],
+        capacity=2,
+        actor=county["admin"],
+    )
+    slot = AppointmentSlot.objects.order_by("starts_at").first()
+    services.appointment_book(slot_id=slot.pk, name="甲", phone="13800000000")
+
+    racers = 6
+    barrier = threading.Barrier(racers)
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def race(n: int) -> None:
+        try:
+            barrier.wait()
+            services.appointment_book(
+                slot_id=slot.pk, name=f"乙{n}", phone=f"1390000000{n}"
+            )
+            outcome = "won"
+        except services.SlotFull as exc:
+            outcome = "full" if exc.alternatives else "full-without-alternatives"
+        finally:
+            connections.close_all()
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=race, args=(n,)) for n in range(racers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(results) == ["full"] * (racers - 1) + ["won"]
+    assert Appointment.objects.filter(slot=slot, status="booked").count() == 2

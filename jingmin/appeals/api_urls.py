@@ -1,0 +1,24 @@
+"""Mounted under /api/v1/ by jingmin/api/urls.py. No trailing slashes."""
+
+from django.urls import path
+
+from . import apis
+
+urlpatterns = [
+    path("appeals", apis.AppealCollection.as_view(), name="api-appeals"),
+    path(
+        "appeals/categories", apis.CategoryList.as_view(), name="api-appeal-categories"
+    ),
+    path("appeals/metrics", apis.Metrics.as_view(), name="api-appeal-metrics"),
+    path(
+        "appeals/track/<str:tracking_code>",
+        apis.AppealTrack.as_view(),
+        name="api-appeal-track",
+    ),
+    path("appeals/<int:pk>", apis.AppealDetail.as_view(), name="api-appeal-detail"),
+    path(
+        "appeals/<int:pk>/<slug:action>",
+        apis.AppealAction.as_view(),
+        name="api-appeal-action",
+    ),
+]

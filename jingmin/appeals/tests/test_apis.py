@@ -148,9 +148,12 @@ def test_anonymous_and_wrong_roles_cannot_list(api, county, cats):
 def test_staff_list_is_scoped_per_role(county, cats):
     a = submit(cats.order, point=IN_A).appeal
     f = submit(cats.building).appeal
-    ids = lambda who: {
-        x["id"] for x in staff(county, who).get("/api/v1/appeals").json()["results"]
-    }  # noqa: E731
+
+    def ids(who):
+        return {
+            x["id"] for x in staff(county, who).get("/api/v1/appeals").json()["results"]
+        }  # noqa: E731
+
     assert ids("officer_a") == {a.pk}
     assert ids("officer_b") == set()
     assert ids("liaison_a") == {f.pk}

@@ -245,7 +245,8 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
         "form-action": [SELF],
     },
-    "EXCLUDE_URL_PREFIXES": ["/api/v1/docs"],
+    # Swagger UI and ReDoc (served from the sidecar, no CDN) inject inline styles.
+    "EXCLUDE_URL_PREFIXES": ["/api/v1/docs", "/api/v1/redoc"],
 }
 
 REST_FRAMEWORK = {

@@ -147,7 +147,9 @@ def test_full_rewrite_with_recomputed_hashes_is_caught_by_the_checkpoint(chain):
             action=event.action, prev_hash=event.prev_hash, hash=event.hash
         )
         prev = event.hash
-    assert f"event #{N} differs from checkpoint line 1 (chain rewritten)" in verify_fails()
+    assert (
+        f"event #{N} differs from checkpoint line 1 (chain rewritten)" in verify_fails()
+    )
 
 
 def test_forged_checkpoint_signature_is_rejected(chain, settings):
@@ -169,7 +171,8 @@ def test_checkpoint_refuses_to_sign_a_broken_chain(chain):
 
 
 @pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the append-only trigger is PostgreSQL-only"
+    connection.vendor != "postgresql",
+    reason="the append-only trigger is PostgreSQL-only",
 )
 class TestPostgresTrigger:
     """The database itself refuses to change history, whatever the application does."""

@@ -9,7 +9,8 @@ from collections import defaultdict
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
 
 from jingmin.accounts.scoping import visible
@@ -68,9 +69,12 @@ def guide_versions(guide: ServiceGuide) -> QuerySet[GuideVersion]:
 # ------------------------------------------------------------------- diff
 
 
-def _segments(before: str, after: str) -> list[tuple[str, str]]:
+def _segments(before: str, after: str, whole: bool = False) -> list[tuple[str, str]]:
     """Character-level diff (Chinese has no spaces): [(op, text)], op in
-    equal/insert/delete."""
+    equal/insert/delete. Numbers and dates are replaced whole (20 → 15, not
+    2<del>0</del><ins>15</ins>)."""
+    if whole:
+        return [("delete", before), ("insert", after)]
     matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
     out: list[tuple[str, str]] = []
     for op, a1, a2, b1, b2 in matcher.get_opcodes():
@@ -99,7 +103,9 @@ def version_diff(old: GuideVersion, new: GuideVersion) -> list[dict[str, Any]]:
                 "key": spec.key,
                 "label": spec.label,
                 "changed": a != b,
-                "segments": _segments(a, b) if a != b else [("equal", a)],
+                "segments": _segments(a, b, whole=spec.kind in ("int", "date"))
+                if a != b
+                else [("equal", a)],
             }
         )
     return rows
@@ -216,13 +222,50 @@ def promise_table(
 
 
 def public_promise_stats(since: dt.date | None = None) -> dict[str, Any]:
+    """Cached under a key that changes with any new application or version, so
+    the public page is computed once per change rather than once per visitor."""
     since = since or (timezone.localdate() - dt.timedelta(days=365))
     applications = Application.objects.filter(
         received_on__gte=since, guide__current_version__isnull=False
     )
+    marks = applications.aggregate(n=Count("pk"), last=Max("pk"))
+    latest = GuideVersion.objects.aggregate(last=Max("pk"))["last"]
+    key = f"catalogue:promises:{since}:{marks['n']}:{marks['last']}:{latest}"
+    return cache.get_or_set(
+        key, lambda: _public_promise_stats(since, applications), 600
+    )
+
+
+def _public_promise_stats(
+    since: dt.date, applications: QuerySet[Application]
+) -> dict[str, Any]:
     by_guide = promise_table(applications, by_unit=False, public=True)
     by_unit = promise_table(applications, by_unit=True, public=True)
-    return {"since": since, "by_guide": by_guide, "by_unit": by_unit}
+    steps = ApplicationStep.objects.filter(application__in=applications).values_list(
+        "application__guide_id", "name", "working_days"
+    )
+    slow = [
+        s
+        for s in slowest_steps(steps, limit=50)
+        if len(s.days) >= settings.PUBLIC_MIN_COUNT
+    ][:10]
+    return {
+        "since": since,
+        "by_guide": by_guide,
+        "by_unit": by_unit,
+        "slowest_steps": slow,
+    }
+
+
+def guide_promise(guide: ServiceGuide) -> PromiseFigures | None:
+    """The last twelve months of one guide, if there are enough to publish."""
+    since = timezone.localdate() - dt.timedelta(days=365)
+    figures = promise_table(
+        Application.objects.filter(guide=guide, received_on__gte=since),
+        by_unit=False,
+        public=True,
+    )
+    return figures[0] if figures else None
 
 
 def staff_promise_stats(user: Any, since: dt.date) -> dict[str, Any]:

@@ -7,13 +7,14 @@ finished the same day took 0 working days, and holidays and 调休 are respected
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from jingmin.core.calendar import working_days_between
+from jingmin.core.calendar import is_workday, working_days_between
 
 
 def nearest_rank(values: list[float], q: float) -> float:
@@ -21,6 +22,29 @@ def nearest_rank(values: list[float], q: float) -> float:
     ordered = sorted(values)
     index = max(math.ceil(q / 100 * len(ordered)) - 1, 0)
     return ordered[index]
+
+
+class WorkdayCounter:
+    """working_days_between for many pairs of dates: asks the calendar once per
+    day of the span and answers each pair from a running count (the calendar's
+    per-day check is the cost; a year of applications touches each day often)."""
+
+    def __init__(self, days: list[dt.date]) -> None:
+        self.first = min(days) if days else dt.date.today()
+        last = max(days) if days else self.first
+        self.running = [0]
+        day = self.first
+        while day < last:
+            day += dt.timedelta(days=1)
+            self.running.append(self.running[-1] + is_workday(day))
+
+    def between(self, start: dt.date, end: dt.date) -> int:
+        if end <= start:
+            return 0
+        index = (start - self.first).days
+        if index < 0 or (end - self.first).days >= len(self.running):
+            return working_days_between(start, end)
+        return self.running[(end - self.first).days] - self.running[index]
 
 
 @dataclass
@@ -70,6 +94,11 @@ class PromiseFigures:
 def promise_figures(rows: Iterable[dict[str, Any]], key: str) -> list[PromiseFigures]:
     """Group application rows by ``row[key]``. A row has received_on, completed_on
     (or None), visits and promise_days (the promise in force for that guide)."""
+    rows = list(rows)
+    counter = WorkdayCounter(
+        [r["received_on"] for r in rows]
+        + [r["completed_on"] for r in rows if r["completed_on"] is not None]
+    )
     groups: dict[Any, PromiseFigures] = {}
     for row in rows:
         group = groups.get(row[key])
@@ -78,9 +107,7 @@ def promise_figures(rows: Iterable[dict[str, Any]], key: str) -> list[PromiseFig
         if row["completed_on"] is None:
             group.open_count += 1
             continue
-        group.durations.append(
-            working_days_between(row["received_on"], row["completed_on"])
-        )
+        group.durations.append(counter.between(row["received_on"], row["completed_on"]))
         group.visits.append(row["visits"])
     return list(groups.values())
 

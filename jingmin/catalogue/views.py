@@ -67,6 +67,7 @@ def guide_detail(request, code: str, number: int | None = None):
             "guide": guide,
             "version": version,
             "is_current": version.pk == guide.current_version_id,
+            "promise": selectors.guide_promise(guide),
             "today": timezone.localdate(),
         },
     )
@@ -183,6 +184,7 @@ def promise_stats(request):
     stats = selectors.public_promise_stats()
     selectors.label(stats["by_guide"])
     selectors.label(stats["by_unit"])
+    selectors.label(stats["slowest_steps"])
     return render(
         request,
         "catalogue/promise_stats.html",

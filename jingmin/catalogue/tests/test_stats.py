@@ -1,8 +1,15 @@
 import datetime as dt
+import random
 
 import pytest
 
-from jingmin.catalogue.stats import nearest_rank, promise_figures, slowest_steps
+from jingmin.catalogue.stats import (
+    WorkdayCounter,
+    nearest_rank,
+    promise_figures,
+    slowest_steps,
+)
+from jingmin.core.calendar import working_days_between
 
 D = dt.date
 pytestmark = pytest.mark.django_db
@@ -76,3 +83,14 @@ def test_slowest_steps_ranked_by_mean():
         (1, "审核", 4.0),
         (1, "制证", 2.0),
     ]
+
+
+def test_workday_counter_agrees_with_the_calendar():
+    rng = random.Random(5)
+    start = D(2025, 12, 1)
+    days = [start + dt.timedelta(days=rng.randint(0, 150)) for _ in range(200)]
+    counter = WorkdayCounter(days)
+    for a, b in zip(days[::2], days[1::2], strict=True):
+        assert counter.between(a, b) == working_days_between(a, b), (a, b)
+    outside = D(2027, 1, 4)
+    assert counter.between(start, outside) == working_days_between(start, outside)

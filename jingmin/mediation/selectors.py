@@ -46,7 +46,7 @@ def dispute_search(user: Any, filters: dict[str, Any]) -> QuerySet[Dispute]:
             "followups",
             filter=Q(followups__done_on__isnull=True, followups__cancelled=False),
         )
-    )
+    ).order_by("-created_at", "-pk")
 
 
 @dataclass

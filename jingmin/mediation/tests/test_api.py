@@ -1,0 +1,73 @@
+import pytest
+
+from jingmin.audit.models import AuditEvent
+
+from .helpers import make_appeal, register
+
+LIST = "/api/v1/mediation/disputes/"
+
+
+@pytest.fixture
+def disputes(county):
+    a = register(county["officer_a"], threats_violence=True)
+    b = register(county["officer_b"], lon=120.15)
+    return a, b
+
+
+def ids(response):
+    return {row["id"] for row in response.json()["results"]}
+
+
+def test_list_is_scoped_to_the_unit(county, client_for, disputes):
+    a, b = disputes
+    assert ids(client_for(county["officer_a"]).get(LIST)) == {a.pk}
+    assert ids(client_for(county["leader_b"]).get(LIST)) == {b.pk}
+    assert ids(client_for(county["supervisor"]).get(LIST)) == {a.pk, b.pk}
+
+
+def test_list_filters(county, client_for, disputes):
+    a, _b = disputes
+    client = client_for(county["supervisor"])
+    assert ids(client.get(LIST, {"level": "orange"})) == {a.pk}
+    assert ids(client.get(LIST, {"unit": "stb"})) == {disputes[1].pk}
+
+
+@pytest.mark.parametrize("role", ["analyst", "liaison_a", "operator"])
+def test_roles_without_dispute_work_get_403(county, client_for, disputes, role):
+    client = client_for(county[role])
+    assert client.get(LIST).status_code == 403
+    assert client.get(f"{LIST}{disputes[0].pk}/").status_code == 403
+
+
+def test_anonymous_is_refused(client, disputes):
+    assert client.get(LIST).status_code in (401, 403)
+
+
+def test_detail_of_another_station_is_404(county, client_for, disputes):
+    assert (
+        client_for(county["officer_b"]).get(f"{LIST}{disputes[0].pk}/").status_code
+        == 404
+    )
+
+
+def test_detail_shows_parties_and_audits_the_reveal(county, client_for, disputes):
+    a, _b = disputes
+    data = client_for(county["leader_a"]).get(f"{LIST}{a.pk}/").json()
+    assert (
+        data["level"] == "orange"
+        and data["risk_reasons"][0]["code"] == "threats_violence"
+    )
+    names = {p["name"] for p in data["parties"]}
+    assert names == {"张三", "李四"} and not any(p["masked"] for p in data["parties"])
+    assert AuditEvent.objects.filter(
+        action="personal_data.read", actor_id=county["leader_a"].pk
+    ).exists()
+
+
+def test_detail_links_the_appeal(county, client_for):
+    from jingmin.mediation.services import dispute_register_from_appeal
+
+    appeal = make_appeal(unit=county.sta, phone="13700003333")
+    d = dispute_register_from_appeal(appeal=appeal, actor=county["officer_a"])
+    data = client_for(county["officer_a"]).get(f"{LIST}{d.pk}/").json()
+    assert data["appeal"] == appeal.number and data["source"] == "appeal"

@@ -6,3 +6,10 @@ class AppealsConfig(AppConfig):
     name = "jingmin.appeals"
     label = "appeals"
     verbose_name = _("诉求")
+
+    def ready(self) -> None:
+        from jingmin.core.dashboard import register_cards
+
+        from .cards import appeal_cards
+
+        register_cards(appeal_cards)

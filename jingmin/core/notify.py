@@ -61,6 +61,13 @@ class BaseBackend:
         raise NotImplementedError
 
 
+class NullBackend(BaseBackend):
+    """Drops every message (demo seeding, load tests)."""
+
+    def send(self, message: Message) -> None:
+        return None
+
+
 class ConsoleBackend(BaseBackend):
     def send(self, message: Message) -> None:
         view = _public_view(message)

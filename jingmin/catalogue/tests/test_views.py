@@ -197,3 +197,87 @@ def test_public_promise_page_suppresses_small_counts(client, guides, county, set
     text = client.get(reverse("catalogue:promise_stats")).content.decode()
     assert "居民身份证挂失补领" in text
     assert "普通护照签发" not in text
+
+
+@pytest.fixture
+def open_slot(county):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from jingmin.catalogue.models import AppointmentSlot
+    from jingmin.core.calendar import is_workday
+
+    guide = published("id-lost", county["admin"])
+    day = timezone.localdate() + dt.timedelta(days=1)
+    while not is_workday(day):
+        day += dt.timedelta(days=1)
+    services.slots_create(
+        unit=county.sta,
+        guide=guide,
+        window="1号窗口",
+        first_day=day,
+        days=5,
+        times=[(dt.time(9), dt.time(10))],
+        capacity=1,
+        actor=county["admin"],
+    )
+    return AppointmentSlot.objects.order_by("starts_at").first()
+
+
+def test_booking_flow_through_the_pages(client, open_slot):
+    url = reverse("catalogue:appointment_book")
+    page = client.get(url, {"guide": "id-lost"}).content.decode()
+    assert f'value="{open_slot.pk}"' in page
+    done = client.post(
+        url,
+        {
+            "guide": "id-lost",
+            "slot": open_slot.pk,
+            "name": "张三",
+            "phone": "13800138000",
+        },
+    )
+    assert done.status_code == 200
+    code = done.context["code"]
+    assert code in done.content.decode()
+    assert "13800138000" not in done.content.decode()
+    full = client.post(
+        url,
+        {
+            "guide": "id-lost",
+            "slot": open_slot.pk,
+            "name": "李四",
+            "phone": "13900139000",
+        },
+    )
+    assert full.status_code == 409
+    text = full.content.decode()
+    assert "已约满" in text and "最近的可预约时段" in text
+    bad = client.post(
+        url, {"guide": "id-lost", "slot": open_slot.pk, "name": "王五", "phone": "123"}
+    )
+    assert "手机号码" in bad.content.decode()
+    cancel = reverse("catalogue:appointment_cancel")
+    assert "取消码不正确" in client.post(cancel, {"code": "NOPE"}).content.decode()
+    assert "已取消" in client.post(cancel, {"code": code}).content.decode()
+
+
+def test_disclosure_edits_in_the_admin_are_audited(county, client_for):
+    from jingmin.audit.models import AuditEvent
+
+    client = client_for(county["admin"])
+    response = client.post(
+        reverse("admin:catalogue_disclosureitem_add"),
+        {
+            "kind": "rule",
+            "title": "执法依据目录",
+            "body": "……",
+            "source": "",
+            "position": 0,
+        },
+    )
+    assert response.status_code == 302
+    item = DisclosureItem.objects.get()
+    event = AuditEvent.objects.get(action="catalogue.disclosure_create")
+    assert event.object_id == str(item.pk) and event.actor_id == county["admin"].pk

@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import _harness as h
@@ -138,6 +139,12 @@ def run_wrk(
     )
 
 
+def source_address(k: int) -> str:
+    """The k-th loopback address (127.0.0.0/8 is all loopback on Linux): many
+    "citizens" for per-address rate limits, still nothing beyond this machine."""
+    return f"127.{1 + (k // 64516) % 254}.{(k // 254) % 254 + 1}.{k % 254 + 1}"
+
+
 def run_python(
     port: int,
     requests: list[Request],
@@ -145,22 +152,40 @@ def run_python(
     connections: int,
     seconds: float,
     max_requests: int | None = None,
+    rotate_every: int = 0,
+    capture: Callable[[int, bytes], None] | None = None,
 ) -> Result:
-    """The fallback (and the smoke test's) load: one thread per connection."""
+    """The Python load: one thread per connection.
+
+    ``rotate_every`` > 0 reconnects from a new loopback source address after that
+    many requests (so per-address rate limits see many clients); ``capture(status,
+    body)`` sees every answer (e.g. to collect tracking codes).
+    """
     run_id = uuid.uuid4().hex[:8]
     counter = itertools.count(1)
+    sources = itertools.count(1)
     deadline = time.monotonic() + seconds
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
 
+    def connect() -> http.client.HTTPConnection:
+        source = (source_address(next(sources)), 0) if rotate_every else None
+        return http.client.HTTPConnection(
+            "127.0.0.1", port, timeout=10, source_address=source
+        )
+
     def worker(tid: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        local, errs = [], 0
+        conn = connect()
+        local, errs, sent = [], 0, 0
         while time.monotonic() < deadline:
             n = next(counter)
             if max_requests is not None and n > max_requests:
                 break
+            if rotate_every and sent == rotate_every:
+                conn.close()
+                conn, sent = connect(), 0
+            sent += 1
             r = requests[n % len(requests)]
             mark = f"{run_id}-{tid}-{n}"
             body = r.body.replace("__N__", mark).encode() if r.body else None
@@ -169,12 +194,14 @@ def run_python(
             try:
                 conn.request(r.method, r.path, body=body, headers=headers)
                 resp = conn.getresponse()
-                resp.read()
+                data = resp.read()
                 errs += resp.status >= 400
+                if capture is not None:
+                    capture(resp.status, data)
             except (OSError, http.client.HTTPException):
                 errs += 1
                 conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                conn, sent = connect(), 0
             local.append(time.perf_counter() - start)
         conn.close()
         with lock:
@@ -211,13 +238,19 @@ def run_load(
     seconds: float,
     python: bool = False,
     max_requests: int | None = None,
+    rotate_every: int = 0,
+    capture: Callable[[int, bytes], None] | None = None,
 ) -> Result:
-    if python or not have_wrk():
+    """wrk unless the Python loop is asked for, needed (rotation, capture) or the
+    only one installed."""
+    if python or rotate_every or capture or not have_wrk():
         return run_python(
             port,
             requests,
             connections=connections,
             seconds=seconds,
             max_requests=max_requests,
+            rotate_every=rotate_every,
+            capture=capture,
         )
     return run_wrk(port, requests, connections=connections, seconds=seconds)

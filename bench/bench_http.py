@@ -24,6 +24,7 @@ Run alone: ``python -m bench.bench_http [--databases postgres,sqlite]
 
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import json
 import os
@@ -36,11 +37,12 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import _harness as h
-from ._load import Request, Result, run_load
+from ._load import Request, Result, have_wrk, run_load
 
 SUPERVISOR = (
     "zhihui",
@@ -242,6 +244,7 @@ class Client:
     """A tiny cookie-keeping client for setting up (login, probes), not for load."""
 
     def __init__(self, port: int):
+        self.port = port
         self.base = f"http://127.0.0.1:{port}"
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(
@@ -302,34 +305,22 @@ class Endpoint:
     requests: list[Request] = field(default_factory=list)
     expect: tuple[int, ...] = (200,)
     skip: str = ""
+    # > 0: a rate limit per client address guards it, so the Python loop sends
+    # at most this many requests from one loopback address, then moves on
+    rotate: int = 0
+    capture: Callable[[int, bytes], None] | None = None
+
+    @property
+    def tool(self) -> str:
+        return "python" if self.rotate or self.capture else "default"
 
 
 APPEAL_BODIES = [
-    (
-        "consultation",
-        "请问在和平县办理身份证补领需要带哪些材料？编号__N__",
-        120.02,
-        30.05,
-    ),
-    (
-        "report",
-        "城关镇人民路夜间有车辆长期乱停放，影响通行，请处理。编号__N__",
-        120.10,
-        30.12,
-    ),
-    (
-        "complaint",
-        "东城街道迎宾大道附近施工噪音扰民到深夜，希望派出所协调。编号__N__",
-        120.20,
-        30.15,
-    ),
-    (
-        "help",
-        "老人走失，最后出现在南湖街道湖滨路附近，穿蓝色外套。编号__N__",
-        120.08,
-        30.02,
-    ),
-]
+    ("consultation", "请问在和平县办理身份证补领需要带哪些材料？编号__N__", 120.02, 30.05),
+    ("report", "城关镇人民路夜间有车辆长期乱停放，影响通行，请处理。编号__N__", 120.10, 30.12),
+    ("complaint", "东城街道迎宾大道附近施工噪音扰民到深夜，希望派出所协调。编号__N__", 120.20, 30.15),
+    ("help", "老人走失，最后出现在南湖街道湖滨路附近，穿蓝色外套。编号__N__", 120.08, 30.02),
+]  # fmt: skip
 
 
 def appeal_requests(path: str) -> list[Request]:
@@ -350,53 +341,91 @@ def appeal_requests(path: str) -> list[Request]:
                 path,
                 "POST",
                 json.dumps(payload, ensure_ascii=False),
-                {
-                    "Content-Type": "application/json",
-                    "Idempotency-Key": "bench-__N__",
-                },
+                {"Content-Type": "application/json", "Idempotency-Key": "bench-__N__"},
             )
         )
     return out
 
 
-def endpoints(found: dict, client: Client, session_cookie: str) -> list[Endpoint]:
-    eps = [
-        Endpoint("ceiling: bare JSON view", "ceiling-read", [Request("/bench/read")]),
-        Endpoint(
-            "ceiling: one durable insert",
-            "ceiling-write",
-            [
-                Request(
-                    "/bench/write",
-                    "POST",
-                    json.dumps({"kind": "consultation", "body": "基准 __N__"}),
-                    {"Content-Type": "application/json"},
-                )
-            ],
-            expect=(201,),
-        ),
+CEILINGS = {
+    "ceiling-read": Endpoint(
+        "ceiling: bare JSON view", "ceiling-read", [Request("/bench/read")]
+    ),
+    "ceiling-write": Endpoint(
+        "ceiling: one durable insert",
+        "ceiling-write",
+        [
+            Request(
+                "/bench/write",
+                "POST",
+                json.dumps({"kind": "consultation", "body": "基准 __N__"}),
+                {"Content-Type": "application/json"},
+            )
+        ],
+        expect=(201,),
+    ),
+}
+RATE_ROTATE = 8  # below every per-address limit of the public endpoints
+
+
+class Codes:
+    """Tracking codes collected from the answers of the submission load."""
+
+    def __init__(self) -> None:
+        self.codes: list[str] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, status: int, body: bytes) -> None:
+        if status == 201:
+            with contextlib.suppress(ValueError, AttributeError):
+                code = json.loads(body).get("tracking_code")
+                if code:
+                    with self.lock:
+                        self.codes.append(code)
+
+
+def submission(found: dict, codes: Codes) -> Endpoint:
+    return Endpoint(
+        "POST /api/v1/appeals (submit)",
+        "write",
+        appeal_requests(found["appeal_api"]),
+        expect=(201,),
+        rotate=RATE_ROTATE,
+        capture=codes,
+    )
+
+
+def tracking(found: dict, client: Client, codes: Codes) -> Endpoint:
+    """The citizen's tracking page: POST the code (CSRF form), see the status."""
+    name = "tracking page (POST code)"
+    if not found.get("track"):
+        return Endpoint(name, "read", skip="no tracking page yet")
+    if not codes.codes:
+        return Endpoint(name, "read", skip="no tracking codes (submission skipped)")
+    client.request("GET", found["track"])
+    csrf = next((c.value for c in client.jar if c.name == "csrftoken"), "")
+    # each code at most ~5 times: the page also limits look-ups per appeal number
+    reqs = [
+        Request(
+            found["track"],
+            "POST",
+            urllib.parse.urlencode({"csrfmiddlewaretoken": csrf, "code": code}),
+            {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Cookie": f"csrftoken={csrf}",
+            },
+        )
+        for code in codes.codes
     ]
-    eps.append(
-        Endpoint(
-            "POST /api/v1/appeals (submit)",
-            "write",
-            appeal_requests(found["appeal_api"]),
-            expect=(201,),
-        )
-    )
-    track = _tracking_requests(found, client)
-    eps.append(
-        Endpoint(
-            "tracking page",
-            "read",
-            track,
-            skip="" if track else "no tracking page or no appeal to track yet",
-        )
-    )
+    return Endpoint(name, "read", reqs, rotate=RATE_ROTATE)
+
+
+def reads(found: dict, session_cookie: str) -> list[Endpoint]:
+    eps = []
     guides = [Request(u) for u in found.get("guides") or []]
     eps.append(
         Endpoint(
-            "service guide page (cached)",
+            "service guide page",
             "cached",
             guides,
             skip="" if guides else "no published service guide yet",
@@ -413,63 +442,37 @@ def endpoints(found: dict, client: Client, session_cookie: str) -> list[Endpoint
     eps.append(
         Endpoint("Open311 requests.json", "read", [Request(found["open311_requests"])])
     )
-    if found.get("dashboard") and session_cookie:
-        eps.append(
-            Endpoint(
-                "supervisor dashboard",
-                "read",
-                [Request(found["dashboard"], headers={"Cookie": session_cookie})],
-            )
-        )
+    if not found.get("dashboard"):
+        eps.append(Endpoint("supervisor dashboard", "read", skip="no dashboard yet"))
+    elif not session_cookie:
+        eps.append(Endpoint("supervisor dashboard", "read", skip="log-in failed"))
     else:
+        cookie = {"Cookie": session_cookie}
         eps.append(
             Endpoint(
                 "supervisor dashboard",
                 "read",
-                skip="no dashboard yet" if not found.get("dashboard") else "no login",
+                [Request(found["dashboard"], headers=cookie)],
             )
         )
     return eps
 
 
-def _tracking_requests(found: dict, client: Client) -> list[Request]:
-    """Submit a few appeals and track them (the tracking page takes a code)."""
-    if not found.get("track"):
-        return []
-    out = []
-    for r in appeal_requests(found["appeal_api"])[:3]:
-        mark = f"track-{time.time_ns()}"
-        status, text = client.request(
-            "POST",
-            r.path,
-            r.body.replace("__N__", mark).encode(),
-            {k: v.replace("__N__", mark) for k, v in r.headers.items()},
-        )
-        if status != 201:
-            return []
-        data = json.loads(text)
-        code = data.get("tracking_code") or data.get("code")
-        number = data.get("number")
-        if not code:
-            return []
-        query = urllib.parse.urlencode({"number": number or "", "code": code})
-        out.append(Request(f"{found['track']}?{query}"))
-    return out
-
-
 def probe(client: Client, ep: Endpoint) -> str:
     """'' if one request answers as expected, else why the endpoint is skipped."""
     r = ep.requests[0]
-    body = r.body.replace("__N__", f"probe-{time.time_ns()}").encode() or None
-    headers = {
-        k: v.replace("__N__", f"probe-{time.time_ns()}") for k, v in r.headers.items()
-    }
+    client = Client(client.port) if "Cookie" not in r.headers else client
+    mark = f"probe-{time.time_ns()}"
+    body = r.body.replace("__N__", mark).encode() or None
+    headers = {k: v.replace("__N__", mark) for k, v in r.headers.items()}
     status, text = client.request(r.method, r.path, body, headers)
+    if ep.capture is not None:
+        ep.capture(status, text.encode())
     if status in ep.expect:
         return ""
     if status == 404:
         return f"{r.method} {r.path.split('?')[0]} is not there yet (404)"
-    return f"{r.method} {r.path.split('?')[0]} answered {status}: {text[:160]!r}"
+    return f"{r.method} {r.path.split('?')[0]} answered {status}: {text[:200]!r}"
 
 
 # --------------------------------------------------------------------- measuring
@@ -482,93 +485,115 @@ TARGETS = {  # group → (compared with, minimum ratio)
 }
 
 
-def measure_database(kind: str, args) -> tuple[h.Report, dict]:
+class Run:
+    """One database's measurements: ceilings per (group, connections, tool)."""
+
+    def __init__(self, kind: str, server: Server, client: Client, report, args):
+        self.kind, self.server, self.client = kind, server, client
+        self.report, self.args = report, args
+        self.ceilings: dict[tuple, Result] = {}
+
+    def measure(self, ep: Endpoint) -> None:
+        why = ep.skip or probe(self.client, ep)
+        if why:
+            self.report.note(f"skipped {ep.name}: {why}")
+            return
+        for conns in self.args.connections:
+            base = None
+            if ep.group in TARGETS:
+                base = self.ceiling(TARGETS[ep.group][0], conns, ep)
+            res = self.load(ep, conns)
+            self.add(ep, conns, res, base)
+
+    def ceiling(self, group: str, conns: int, like: Endpoint) -> Result:
+        """The ceiling measured with the same tool and address rotation as ``like``."""
+        key = (group, conns, like.tool, like.rotate)
+        if key not in self.ceilings:
+            ep = CEILINGS[group]
+            ep = Endpoint(ep.name, ep.group, ep.requests, ep.expect, rotate=like.rotate)
+            if like.tool == "python" and self.args.tool != "python":
+                ep.name += " (python loop, as below)"
+            self.ceilings[key] = self.load(ep, conns)
+            self.add(ep, conns, self.ceilings[key], None)
+        return self.ceilings[key]
+
+    def load(self, ep: Endpoint, conns: int) -> Result:
+        kw = {
+            "connections": conns,
+            "python": self.args.tool == "python",
+            "rotate_every": ep.rotate,
+            "capture": ep.capture,
+        }
+        if self.args.warmup:
+            run_load(self.server.port, ep.requests, seconds=self.args.warmup, **kw)
+        return run_load(self.server.port, ep.requests, seconds=self.args.seconds, **kw)
+
+    def add(self, ep: Endpoint, conns: int, res: Result, base: Result | None) -> None:
+        ok, target = None, ""
+        if ep.group in TARGETS:
+            against, minimum = TARGETS[ep.group]
+            target = f"≥ {minimum:.0%} of {against.removeprefix('ceiling-')}"
+            ok = base is not None and res.rps >= minimum * base.rps
+            if ep.group == "write" and conns >= 64 and self.kind == "postgres":
+                target += ", p99 ≤ 250 ms"
+                ok = ok and res.p99_ms <= 250
+        note = f"p50 {res.p50_ms:.1f} ms, p99 {res.p99_ms:.1f} ms"
+        if res.errors:
+            note += f", {res.errors} errors"
+            ok = False if ok is not None else None
+        self.report.add(
+            f"{ep.name} @{conns}",
+            res.rps,
+            "req/s",
+            baseline=base.rps if base else None,
+            target=target,
+            ok=ok,
+            note=note,
+        )
+
+
+def measure_database(kind: str, args) -> h.Report:
     name = f"jm_bench_http_{os.getpid()}"
     with h.throwaway_database(kind, name) as (url, var_dir):
         server = Server(url, var_dir, workers=args.workers, threads=args.threads)
         seeded = server.seed(args.seeded_var)
         with server:
             found = server.start()
-            client = Client(server.port)
+            client = Client(server.port)  # anonymous, like a citizen
+            staff = Client(server.port)
             cookie = ""
-            if found.get("login") and client.login(found["login"], *SUPERVISOR):
-                cookie = client.cookie_header()
+            if found.get("login") and staff.login(found["login"], *SUPERVISOR):
+                cookie = f"sessionid={_cookie(staff, 'sessionid')}"
+            tool = "python loop" if args.tool == "python" else "wrk"
             report = h.Report(
                 f"HTTP on {h.database_label(url)}: granian {args.workers} workers × "
-                f"{args.threads} threads, load by "
-                f"{'python loop' if args.python_load else 'wrk'} "
-                f"{args.seconds:g} s per point"
+                f"{args.threads} threads, load by {tool} {args.seconds:g} s per point"
             )
             report.note(f"migrate + demo seed took {seeded:.1f} s")
-            ceilings: dict[tuple[str, int], Result] = {}
             server.reset_peaks()
-            for ep in endpoints(found, client, cookie):
-                why = ep.skip or probe(client, ep)
-                if why:
-                    report.note(f"skipped {ep.name}: {why}")
-                    continue
+            run = Run(kind, server, client, report, args)
+            for group in ("ceiling-read", "ceiling-write"):
                 for conns in args.connections:
-                    res = _load(server.port, ep, conns, args)
-                    if ep.group.startswith("ceiling"):
-                        ceilings[(ep.group, conns)] = res
-                    _add(report, kind, ep, conns, res, ceilings)
-            rss = server.worker_rss()
-            for i, m in enumerate(rss):
+                    run.ceiling(group, conns, CEILINGS[group])
+            codes = Codes()
+            run.measure(submission(found, codes))
+            run.measure(tracking(found, client, codes))
+            for ep in reads(found, cookie):
+                run.measure(ep)
+            for i, m in enumerate(server.worker_rss()):
                 report.add(
-                    f"worker {i + 1} peak RSS after the load",
+                    f"worker {i + 1} peak RSS during the load",
                     m.get("VmHWM"),
                     "MiB",
                     higher_is_better=False,
                 )
             if server.proc and server.proc.poll() is not None:
                 report.note("server died: " + server.log_tail(500))
-        return report, found
+        return report
 
 
-def _load(port: int, ep: Endpoint, conns: int, args) -> Result:
-    if args.warmup:
-        run_load(
-            port,
-            ep.requests,
-            connections=conns,
-            seconds=args.warmup,
-            python=args.python_load,
-        )
-    return run_load(
-        port,
-        ep.requests,
-        connections=conns,
-        seconds=args.seconds,
-        python=args.python_load,
-    )
-
-
-def _add(report, kind, ep, conns, res: Result, ceilings) -> None:
-    base = None
-    ok = None
-    target = ""
-    if ep.group in TARGETS:
-        against, minimum = TARGETS[ep.group]
-        ceiling = ceilings.get((against, conns))
-        base = ceiling.rps if ceiling else None
-        target = f"≥ {minimum:.0%} of {'write' if 'write' in against else 'read'}"
-        ok = base is not None and res.rps >= minimum * base
-        if ep.group == "write" and conns >= 64 and kind == "postgres":
-            target += ", p99 ≤ 250 ms"
-            ok = ok and res.p99_ms <= 250
-    note = f"p50 {res.p50_ms:.1f} ms, p99 {res.p99_ms:.1f} ms"
-    if res.errors:
-        note += f", {res.errors} errors"
-        ok = False if ok is not None else None
-    report.add(
-        f"{ep.name} @{conns}",
-        res.rps,
-        "req/s",
-        baseline=base,
-        target=target,
-        ok=ok,
-        note=note,
-    )
+def _cookie(client: Client, name: str) -> str:
+    return next((c.value for c in client.jar if c.name == name), "")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -581,20 +606,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--threads", type=int, default=8)
     p.add_argument(
-        "--python-load", action="store_true", help="use the Python loop, not wrk"
+        "--tool",
+        choices=["wrk", "python"],
+        default="wrk",
+        help="load generator (rate-limited endpoints always use the Python loop)",
     )
     args = p.parse_args(argv)
     if args.smoke:
         args.seconds, args.warmup, args.connections = 0.5, 0, "4"
-        args.python_load = True
+        args.tool = "python"
     args.connections = [int(c) for c in args.connections.split(",")]
-    if not args.python_load and not __import__("shutil").which("wrk"):
+    if args.tool == "wrk" and not have_wrk():
         print("  note: wrk not installed (apt-get install wrk); using the Python loop")
-        args.python_load = True
+        args.tool = "python"
 
     reports, labels = [], []
     for kind in h.chosen_databases(args.databases):
-        report, _found = measure_database(kind, args)
+        report = measure_database(kind, args)
         reports.append(report)
         labels.append(kind)
     return h.finish(

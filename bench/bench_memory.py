@@ -25,7 +25,7 @@ import numpy as np
 
 from . import _harness as h
 from ._load import Request, run_load
-from .bench_http import SUPERVISOR, Client, Server, appeal_requests
+from .bench_http import RATE_ROTATE, SUPERVISOR, Client, Server, appeal_requests
 
 WEST, EAST, SOUTH, NORTH = 119.95, 120.25, 30.00, 30.20
 INCIDENT_TYPES = [
@@ -74,7 +74,8 @@ def worker_phase(report: h.Report, server: Server, args) -> None:
             mix,
             connections=args.connections,
             seconds=args.seconds,
-            python=args.smoke,
+            python=True,
+            rotate_every=RATE_ROTATE,
         )
         report.note(
             f"mixed load: {res.requests} requests ({len(mix)} kinds) at "

@@ -14,7 +14,11 @@ from django.utils import timezone
 from jingmin.accounts.roles import Role
 from jingmin.accounts.scoping import may_see_personal_data, visible
 from jingmin.audit.services import personal_data_read
+from jingmin.core.crypto import blind_index
+from jingmin.core.exceptions import DomainError
+from jingmin.core.identity import validate_id_number
 from jingmin.core.masking import mask_id_number, mask_name, mask_phone
+from jingmin.core.phones import validate_phone
 
 from .models import Dispute, FollowUp, Notification, Party, RiskLevel, Warning
 
@@ -33,10 +37,7 @@ def dispute_search(user: Any, filters: dict[str, Any]) -> QuerySet[Dispute]:
     if filters.get("escalated"):
         qs = qs.exclude(escalated_to_case="")
     if filters.get("q"):
-        q = filters["q"].strip()
-        qs = qs.filter(
-            Q(number__icontains=q) | Q(summary__icontains=q) | Q(address__icontains=q)
-        )
+        qs = qs.filter(_text_query(filters["q"].strip())).distinct()
     if filters.get("since"):
         qs = qs.filter(created_at__date__gte=filters["since"])
     if filters.get("until"):
@@ -47,6 +48,41 @@ def dispute_search(user: Any, filters: dict[str, Any]) -> QuerySet[Dispute]:
             filter=Q(followups__done_on__isnull=True, followups__cancelled=False),
         )
     ).order_by("-created_at", "-pk")
+
+
+def _text_query(q: str) -> Q:
+    """Number, summary or address; a phone or ID number matches parties by blind index
+    (the encrypted columns cannot be searched)."""
+    query = Q(number__icontains=q) | Q(summary__icontains=q) | Q(address__icontains=q)
+    for validate, column in (
+        (validate_phone, "parties__phone_index"),
+        (validate_id_number, "parties__id_index"),
+    ):
+        try:
+            query |= Q(**{column: blind_index(validate(q))})
+        except DomainError:
+            continue
+    return query
+
+
+def related_disputes(user: Any, dispute: Dispute) -> QuerySet[Dispute]:
+    """Other visible disputes with a party in common (blind index) or the same address."""
+    keys = {
+        k
+        for pair in dispute.parties.values_list("phone_index", "id_index")
+        for k in pair
+        if k
+    }
+    match = Q(parties__phone_index__in=keys) | Q(parties__id_index__in=keys)
+    if dispute.address_key:
+        match |= Q(address_key=dispute.address_key)
+    return (
+        disputes_visible(user)
+        .filter(match)
+        .exclude(pk=dispute.pk)
+        .distinct()
+        .order_by("-created_at")[:20]
+    )
 
 
 @dataclass
@@ -104,6 +140,14 @@ def followups_due(
     if until is not None:
         qs = qs.filter(due_on__lte=until)
     return qs.order_by("due_on", "pk")
+
+
+def followup_officers(user: Any) -> list:
+    """Officers with pending follow-ups the user may see (the due list's filter)."""
+    from django.contrib.auth import get_user_model
+
+    ids = followups_due(user).exclude(assigned_to=None).values("assigned_to")
+    return list(get_user_model().objects.filter(pk__in=ids).order_by("username"))
 
 
 def warnings_for(user: Any, *, include_resolved: bool = False) -> QuerySet[Warning]:

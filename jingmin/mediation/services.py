@@ -27,6 +27,7 @@ from jingmin.core.crypto import blind_index
 from jingmin.core.exceptions import Conflict, DomainError, NotPermitted
 from jingmin.core.geo import check_lon_lat
 from jingmin.core.identity import validate_id_number
+from jingmin.core.notify import Message, notify_on_commit
 from jingmin.core.phones import validate_phone
 from jingmin.core.text import normalize_text
 from jingmin.org.models import Unit
@@ -157,7 +158,7 @@ def dispute_clean(data: DisputeData) -> tuple[dict[str, Any], list[dict[str, Any
         raise DomainError(_("请选择纠纷类型"), field="type")
     if data.type not in Dispute.Type.values:
         raise DomainError(_("纠纷类型“%(t)s”无效") % {"t": data.type}, field="type")
-    summary = normalize_text(data.summary).strip()
+    summary = data.summary.strip()  # free text keeps its full-width punctuation
     if not summary:
         raise DomainError(_("请填写纠纷简要情况"), field="summary")
     if not data.parties:
@@ -219,7 +220,7 @@ def duplicates_find(
 def _handling_unit(unit: Unit | None, data: DisputeData, actor: Any) -> Unit:
     if unit is None and data.lon is not None:
         unit = unit_for_point(data.lon, data.lat)
-    if unit is None and actor is not None:
+    if unit is None and actor is not None and actor.role != Role.SUPERVISOR:
         unit = actor.unit
     if unit is None:
         raise DomainError(_("请指定承办单位，或填写县内的位置"), field="unit")
@@ -267,10 +268,21 @@ def _notify_if_needed(dispute: Dispute) -> None:
         "type": dispute.get_type_display(),
     }
     now = timezone.now()
+    recipients = _notify_recipients(dispute)
     Notification.objects.bulk_create(
         Notification(recipient=u, dispute=dispute, text=text[:300], created_at=now)
-        for u in _notify_recipients(dispute)
+        for u in recipients
     )
+    for user in recipients:
+        if user.email:
+            notify_on_commit(
+                Message(
+                    subject=_("红色纠纷预警"),
+                    text=text,
+                    email=user.email,
+                    reference=str(dispute),
+                )
+            )
 
 
 @transaction.atomic
@@ -776,7 +788,7 @@ def agreement_create(
     _check_actor(dispute, actor)
     dispute = _locked(dispute)
     target = workflow.check(dispute, "agree")
-    terms = normalize_text(terms).strip()
+    terms = terms.strip()
     if not terms:
         raise DomainError(_("请填写协议内容"), field="terms")
     _check_date(dispute, signed_on, "signed_on", _("协议签订日期"))

@@ -104,7 +104,12 @@ def dispute_register(request):
             messages.success(
                 request,
                 _("已登记纠纷 %(n)s，风险等级：%(l)s")
-                % {"n": dispute, "l": dispute.level},
+                % {
+                    "n": dispute,
+                    "l": getattr(
+                        selectors.level_styles().get(dispute.level), "label", "—"
+                    ),
+                },
             )
             return _back(dispute)
     return render(
@@ -134,6 +139,8 @@ def dispute_detail(request, pk: int):
             "referrals": dispute.referrals.all(),
             "followups": dispute.followups.select_related("assigned_to"),
             "warnings": dispute.warnings.filter(resolved_at__isnull=True),
+            "related": selectors.related_disputes(request.user, dispute),
+            "levels": levels,
             "today": today,
             "checklist": ChecklistForm(
                 initial={
@@ -516,15 +523,24 @@ def appeal_link(request, appeal_id: int, pk: int):
 @staff_required(*STAFF)
 def followups(request):
     """Due list: an officer's own (and unassigned) follow-ups; leaders see the unit's."""
+    officers = selectors.followup_officers(request.user)
     officer = None
-    if request.GET.get("mine") and request.user.role != Role.OFFICER:
-        officer = request.user
+    if request.user.role != Role.OFFICER and request.GET.get("officer", "").isdigit():
+        officer = next(
+            (o for o in officers if o.pk == int(request.GET["officer"])), None
+        )
     rows = selectors.followups_due(request.user, officer=officer)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "mediation/followups.html",
-        {"page": page, "today": timezone.localdate()},
+        {
+            "page": page,
+            "today": timezone.localdate(),
+            "officers": officers,
+            "officer": officer,
+            "query": f"officer={officer.pk}" if officer else "",
+        },
     )
 
 

@@ -422,3 +422,18 @@ def test_escalation_is_recorded_by_staff(county):
 
 def test_services_accept_data_object(county):
     assert services.dispute_clean(data())[0]["address_key"] == "测试县甲镇人民路1"
+
+
+def test_red_dispute_is_also_sent_by_email_when_the_leader_has_one(
+    county, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.NOTIFICATION_BACKEND = "jingmin.core.notify.FileBackend"
+    leader = county["leader_a"]
+    leader.email = "suozhang@example.invalid"
+    leader.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        d = register(county["officer_a"], threats_violence=True, weapons=True)
+    sent = list((tmp_path / "outbox").glob("*.json"))
+    assert len(sent) == 1
+    text = sent[0].read_text(encoding="utf-8")
+    assert d.number in text and "张三" not in text

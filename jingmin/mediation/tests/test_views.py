@@ -400,3 +400,42 @@ def test_second_session_rule_shown_in_form(county, client_for):
         .content.decode()
     )
     assert "7个工作日" in body
+
+
+def test_search_by_phone_uses_the_blind_index(county, client_for, dispute):
+    other = register(
+        county["officer_a"],
+        parties=[services.PartyData(name="王五", phone="13600006666")],
+    )
+    client = client_for(county["officer_a"])
+    body = client.get(url("dispute_list"), {"q": "136 0000 6666"}).content.decode()
+    assert other.number in body and dispute.number not in body
+
+
+def test_detail_lists_related_disputes(county, client_for, dispute):
+    again = register(county["officer_a"], type=Dispute.Type.DEBT)
+    register(
+        county["officer_b"], lon=120.15, type=Dispute.Type.FAMILY
+    )  # other station: hidden
+    body = (
+        client_for(county["officer_a"])
+        .get(url("dispute_detail", again.pk))
+        .content.decode()
+    )
+    assert "相关纠纷" in body and dispute.number in body
+    assert Dispute.objects.filter(unit=county.stb).get().number not in body
+
+
+def test_leader_filters_the_due_list_by_officer(county, client_for):
+    officer = county["officer_a"]
+    d = register(officer, created_at=at(D(2026, 3, 2)))
+    services.agreement_create(
+        dispute=d, terms="和解", signed_on=D(2026, 3, 3), actor=officer
+    )
+    client = client_for(county["leader_a"])
+    body = client.get(url("followups"), {"officer": officer.pk}).content.decode()
+    assert d.number in body and "officer_a" in body
+    body = client.get(
+        url("followups"), {"officer": county["leader_a"].pk}
+    ).content.decode()
+    assert d.number in body  # not an officer with follow-ups: the filter is ignored

@@ -42,7 +42,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import _harness as h
-from ._load import Request, Result, have_wrk, run_load
 
 SUPERVISOR = (
     "zhihui",
@@ -254,7 +253,7 @@ class Client:
     def request(
         self, method: str, path: str, body: bytes | None = None, headers=None
     ) -> tuple[int, str]:
-        req = urllib.request.Request(
+        req = urllib.request.h.Request(
             self.base + path, data=body, method=method, headers=headers or {}
         )
         try:
@@ -302,7 +301,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 class Endpoint:
     name: str
     group: str  # ceiling-read, ceiling-write, write, cached, read
-    requests: list[Request] = field(default_factory=list)
+    requests: list[h.Request] = field(default_factory=list)
     expect: tuple[int, ...] = (200,)
     skip: str = ""
     # > 0: a rate limit per client address guards it, so the Python loop sends
@@ -323,7 +322,7 @@ APPEAL_BODIES = [
 ]  # fmt: skip
 
 
-def appeal_requests(path: str) -> list[Request]:
+def appeal_requests(path: str) -> list[h.Request]:
     out = []
     for kind, body, lon, lat in APPEAL_BODIES:
         payload = {
@@ -337,7 +336,7 @@ def appeal_requests(path: str) -> list[Request]:
             "address": "和平县",
         }
         out.append(
-            Request(
+            h.Request(
                 path,
                 "POST",
                 json.dumps(payload, ensure_ascii=False),
@@ -349,13 +348,13 @@ def appeal_requests(path: str) -> list[Request]:
 
 CEILINGS = {
     "ceiling-read": Endpoint(
-        "ceiling: bare JSON view", "ceiling-read", [Request("/bench/read")]
+        "ceiling: bare JSON view", "ceiling-read", [h.Request("/bench/read")]
     ),
     "ceiling-write": Endpoint(
         "ceiling: one durable insert",
         "ceiling-write",
         [
-            Request(
+            h.Request(
                 "/bench/write",
                 "POST",
                 json.dumps({"kind": "consultation", "body": "基准 __N__"}),
@@ -406,7 +405,7 @@ def tracking(found: dict, client: Client, codes: Codes) -> Endpoint:
     csrf = next((c.value for c in client.jar if c.name == "csrftoken"), "")
     # each code at most ~5 times: the page also limits look-ups per appeal number
     reqs = [
-        Request(
+        h.Request(
             found["track"],
             "POST",
             urllib.parse.urlencode({"csrfmiddlewaretoken": csrf, "code": code}),
@@ -422,7 +421,7 @@ def tracking(found: dict, client: Client, codes: Codes) -> Endpoint:
 
 def reads(found: dict, session_cookie: str) -> list[Endpoint]:
     eps = []
-    guides = [Request(u) for u in found.get("guides") or []]
+    guides = [h.Request(u) for u in found.get("guides") or []]
     eps.append(
         Endpoint(
             "service guide page",
@@ -433,14 +432,16 @@ def reads(found: dict, session_cookie: str) -> list[Endpoint]:
     )
     if found.get("guide_list"):
         search = [
-            Request(f"{found['guide_list']}?q={urllib.parse.quote(q)}")
+            h.Request(f"{found['guide_list']}?q={urllib.parse.quote(q)}")
             for q in ["身份证", "户口", "出入境", "驾驶证", "居住证"]
         ]
         eps.append(Endpoint("catalogue search", "read", search))
     else:
         eps.append(Endpoint("catalogue search", "read", skip="no catalogue yet"))
     eps.append(
-        Endpoint("Open311 requests.json", "read", [Request(found["open311_requests"])])
+        Endpoint(
+            "Open311 requests.json", "read", [h.Request(found["open311_requests"])]
+        )
     )
     if not found.get("dashboard"):
         eps.append(Endpoint("supervisor dashboard", "read", skip="no dashboard yet"))
@@ -452,7 +453,7 @@ def reads(found: dict, session_cookie: str) -> list[Endpoint]:
             Endpoint(
                 "supervisor dashboard",
                 "read",
-                [Request(found["dashboard"], headers=cookie)],
+                [h.Request(found["dashboard"], headers=cookie)],
             )
         )
     return eps
@@ -491,7 +492,7 @@ class Run:
     def __init__(self, kind: str, server: Server, client: Client, report, args):
         self.kind, self.server, self.client = kind, server, client
         self.report, self.args = report, args
-        self.ceilings: dict[tuple, Result] = {}
+        self.ceilings: dict[tuple, h.Result] = {}
 
     def measure(self, ep: Endpoint) -> None:
         why = ep.skip or probe(self.client, ep)
@@ -505,7 +506,7 @@ class Run:
             res = self.load(ep, conns)
             self.add(ep, conns, res, base)
 
-    def ceiling(self, group: str, conns: int, like: Endpoint) -> Result:
+    def ceiling(self, group: str, conns: int, like: Endpoint) -> h.Result:
         """The ceiling measured with the same tool and address rotation as ``like``."""
         key = (group, conns, like.tool, like.rotate)
         if key not in self.ceilings:
@@ -517,7 +518,7 @@ class Run:
             self.add(ep, conns, self.ceilings[key], None)
         return self.ceilings[key]
 
-    def load(self, ep: Endpoint, conns: int) -> Result:
+    def load(self, ep: Endpoint, conns: int) -> h.Result:
         kw = {
             "connections": conns,
             "python": self.args.tool == "python",
@@ -525,10 +526,14 @@ class Run:
             "capture": ep.capture,
         }
         if self.args.warmup:
-            run_load(self.server.port, ep.requests, seconds=self.args.warmup, **kw)
-        return run_load(self.server.port, ep.requests, seconds=self.args.seconds, **kw)
+            h.run_load(self.server.port, ep.requests, seconds=self.args.warmup, **kw)
+        return h.run_load(
+            self.server.port, ep.requests, seconds=self.args.seconds, **kw
+        )
 
-    def add(self, ep: Endpoint, conns: int, res: Result, base: Result | None) -> None:
+    def add(
+        self, ep: Endpoint, conns: int, res: h.Result, base: h.Result | None
+    ) -> None:
         ok, target = None, ""
         if ep.group in TARGETS:
             against, minimum = TARGETS[ep.group]
@@ -616,7 +621,7 @@ def main(argv: list[str] | None = None) -> int:
         args.seconds, args.warmup, args.connections = 0.5, 0, "4"
         args.tool = "python"
     args.connections = [int(c) for c in args.connections.split(",")]
-    if args.tool == "wrk" and not have_wrk():
+    if args.tool == "wrk" and not h.have_wrk():
         print("  note: wrk not installed (apt-get install wrk); using the Python loop")
         args.tool = "python"
 

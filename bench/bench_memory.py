@@ -24,7 +24,6 @@ import threading
 import numpy as np
 
 from . import _harness as h
-from ._load import Request, run_load
 from .bench_http import RATE_ROTATE, SUPERVISOR, Client, Server, appeal_requests
 
 WEST, EAST, SOUTH, NORTH = 119.95, 120.25, 30.00, 30.20
@@ -43,8 +42,8 @@ def worker_phase(report: h.Report, server: Server, args) -> None:
     with server:
         found = server.start()
         client = Client(server.port)
-        mix = [Request("/bench/read")] * 4 + [
-            Request(
+        mix = [h.Request("/bench/read")] * 4 + [
+            h.Request(
                 "/bench/write",
                 "POST",
                 '{"body": "__N__"}',
@@ -57,7 +56,7 @@ def worker_phase(report: h.Report, server: Server, args) -> None:
         if found.get("login") and client.login(found["login"], *SUPERVISOR):
             if found.get("dashboard"):
                 mix.append(
-                    Request(
+                    h.Request(
                         found["dashboard"],
                         headers={"Cookie": client.cookie_header()},
                     )
@@ -69,7 +68,7 @@ def worker_phase(report: h.Report, server: Server, args) -> None:
         base = max(idle) if idle else None
         for i, v in enumerate(idle):
             report.add(f"worker {i + 1} warm idle RSS", v, "MiB")
-        res = run_load(
+        res = h.run_load(
             server.port,
             mix,
             connections=args.connections,

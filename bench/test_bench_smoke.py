@@ -17,7 +17,6 @@ from django.urls import Resolver404, resolve
 
 from bench import _harness as h
 from bench import run_all
-from bench._load import Request, wrk_script
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +125,7 @@ def test_percentile_is_nearest_rank():
 
 def test_wrk_script_quotes_bodies_and_marks_each_request():
     body = json.dumps({"body": '引号 " 和 \\ __N__'}, ensure_ascii=False)
-    lua = wrk_script([Request("/x", "POST", body, {"K": "k-__N__"})], "run1")
+    lua = h.wrk_script([h.Request("/x", "POST", body, {"K": "k-__N__"})], "run1")
     assert '"POST"' in lua and "__N__" in lua and "WRKJSON" in lua
     assert '\\"' in lua  # the quote inside the JSON body is escaped for Lua
 

@@ -6,3 +6,10 @@ class HotspotsConfig(AppConfig):
     name = "jingmin.hotspots"
     label = "hotspots"
     verbose_name = _("治安热点")
+
+    def ready(self) -> None:
+        from jingmin.core.dashboard import register_cards
+
+        from .cards import cards
+
+        register_cards(cards)

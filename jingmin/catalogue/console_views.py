@@ -19,7 +19,7 @@ from jingmin.core.masking import mask_name, mask_phone
 from jingmin.org.models import Unit
 
 from . import selectors, services
-from .forms import ApplicationForm, GuideForm, ImportForm
+from .forms import ApplicationForm, GuideForm, ImportForm, SlotsForm
 from .models import ServiceGuide
 
 EDITORS = (Role.ADMIN, Role.SUPERVISOR)
@@ -40,6 +40,8 @@ def console(request):
             "may_import": request.user.role in (Role.SUPERVISOR, Role.ADMIN),
             "may_see_stats": request.user.role in READERS,
             "may_see_day": request.user.role in DAY_LIST,
+            "may_open_slots": request.user.role
+            in (Role.LEADER, Role.SUPERVISOR, Role.ADMIN),
         },
     )
 
@@ -177,6 +179,35 @@ def promise_stats(request):
         request,
         "catalogue/console/promise_stats.html",
         {"stats": stats},
+    )
+
+
+@staff_required(Role.LEADER, Role.SUPERVISOR, Role.ADMIN)
+def slots_open(request):
+    form = SlotsForm(request.POST or None, units=_recording_units(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            made = services.slots_create(
+                unit=data["unit"],
+                guide=data["guide"],
+                window=data["window"],
+                first_day=data["first_day"],
+                days=data["days"],
+                times=data["times"],
+                capacity=data["capacity"],
+                actor=request.user,
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        else:
+            messages.success(request, _("已开放%(n)d个预约时段") % {"n": made})
+            return redirect("catalogue:console_slots")
+    return render(
+        request,
+        "catalogue/console/slots_form.html",
+        {"form": form},
+        status=400 if form.errors else 200,
     )
 
 

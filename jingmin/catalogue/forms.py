@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -172,3 +173,48 @@ class BookingForm(forms.Form):
 
 class CancelForm(forms.Form):
     code = forms.CharField(label=_("取消码"), max_length=20)
+
+
+class SlotsForm(forms.Form):
+    guide = forms.ModelChoiceField(
+        label=_("办理事项"), queryset=ServiceGuide.objects.none()
+    )
+    unit = forms.ModelChoiceField(label=_("办理单位"), queryset=Unit.objects.none())
+    window = forms.CharField(label=_("窗口"), max_length=40)
+    first_day = forms.DateField(
+        label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    days = forms.IntegerField(label=_("天数"), min_value=1, max_value=62, initial=14)
+    times = forms.CharField(
+        label=_("时段"),
+        initial="09:00-10:00, 10:00-11:00, 14:00-15:00, 15:00-16:00",
+        help_text=_("用逗号分隔，如 09:00-10:00, 14:00-15:00；非工作日自动跳过"),
+    )
+    capacity = forms.IntegerField(label=_("每个时段可预约人数"), min_value=1, initial=4)
+
+    def __init__(self, *args: Any, units: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["guide"].queryset = published_guides().order_by("area", "code")
+        self.fields["unit"].queryset = units
+
+    def clean_times(self) -> list[tuple[dt.time, dt.time]]:
+        times = []
+        for part in self.cleaned_data["times"].replace("，", ",").split(","):
+            if not part.strip():
+                continue
+            try:
+                start, end = (
+                    dt.time.fromisoformat(t.strip()) for t in part.split("-", 1)
+                )
+            except ValueError as exc:
+                raise forms.ValidationError(
+                    _("无法识别的时段“%(p)s”，应为 09:00-10:00") % {"p": part.strip()}
+                ) from exc
+            if end <= start:
+                raise forms.ValidationError(
+                    _("时段“%(p)s”的结束时间应晚于开始时间") % {"p": part.strip()}
+                )
+            times.append((start, end))
+        if not times:
+            raise forms.ValidationError(_("请至少填写一个时段"))
+        return times

@@ -348,6 +348,20 @@ def next_free_slots(
     return found
 
 
+def slot_units(guide: ServiceGuide) -> list[Any]:
+    """Units with future slots for ``guide``."""
+    from jingmin.org.models import Unit
+
+    return list(
+        Unit.objects.filter(
+            appointment_slots__guide=guide,
+            appointment_slots__starts_at__gt=timezone.now(),
+        )
+        .distinct()
+        .order_by("code")
+    )
+
+
 def bookable_guides() -> QuerySet[ServiceGuide]:
     return (
         published_guides()

@@ -38,6 +38,7 @@ urlpatterns = [
         console_views.promise_stats,
         name="console_promise_stats",
     ),
+    path("console/slots/", console_views.slots_open, name="console_slots"),
     path(
         "console/appointments/",
         console_views.appointments_day,

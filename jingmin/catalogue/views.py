@@ -224,7 +224,9 @@ def appointment_book(request):
                 {"appointment": appointment, "code": cancel_code},
             )
     slots = []
+    units = []
     if guide is not None:
+        units = selectors.slot_units(guide)
         slots = list(selectors.free_slots(guide=guide, unit=unit)[:60])
     return render(
         request,
@@ -233,6 +235,7 @@ def appointment_book(request):
             "guides": guides,
             "guide": guide,
             "unit": unit,
+            "units": units,
             "slots": slots,
             "form": form,
             "problem": problem,

@@ -262,3 +262,29 @@ def test_revealing_personal_data_is_audited(county, client_for, booked):
     event = AuditEvent.objects.get(action="personal_data.read")
     assert event.actor_id == county["leader_a"].pk
     assert event.changes == {"fields": ["name", "phone"]}
+
+
+def test_leader_opens_slots_for_own_unit_on_working_days(county, client_for):
+    guide = published("id-lost", county["admin"])
+    url = reverse("catalogue:console_slots")
+    data = {
+        "guide": guide.pk,
+        "window": "1号窗口",
+        "first_day": "2026-02-13",
+        "days": "3",  # Fri 13, Sat 14 (调休 working day), Sun 15 (holiday)
+        "times": "09:00-10:00，10:00-11:00",
+        "capacity": "2",
+    }
+    client = client_for(county["leader_a"])
+    assert client.post(url, {**data, "unit": county.stb.pk}).status_code == 400
+    assert (
+        client.post(url, {**data, "unit": county.sta.pk, "times": "9点"}).status_code
+        == 400
+    )
+    assert client.post(url, {**data, "unit": county.sta.pk}).status_code == 302
+    days = sorted(
+        {s.starts_at.date().isoformat() for s in AppointmentSlot.objects.all()}
+    )
+    assert days == ["2026-02-13", "2026-02-14"]
+    assert AppointmentSlot.objects.filter(unit=county.sta).count() == 4
+    assert client_for(county["officer_a"]).get(url).status_code == 403

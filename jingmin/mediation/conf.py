@@ -19,6 +19,8 @@ DEFAULTS: dict[str, Any] = {
     "SECOND_SESSION_WORKING_DAYS": 7,
     # a mediator's report (人民调解法 art. 25) is graded at least this level
     "REPORT_MIN_LEVEL": "orange",
+    # the warnings job repeats itself this often under `jingmin worker`
+    "PERIODIC_SECONDS": 3600,
 }
 
 

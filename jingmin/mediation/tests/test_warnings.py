@@ -129,3 +129,9 @@ def test_recompute_is_idempotent_and_audited(county):
 def test_command_prints_counts(county, capsys):
     call_command("mediation_warnings")
     assert "0 active" in capsys.readouterr().out
+
+
+def test_schedule_runs_the_job_once_under_the_immediate_backend(county, capsys):
+    call_command("mediation_schedule")
+    assert "enqueued" in capsys.readouterr().out
+    assert AuditEvent.objects.filter(action="mediation.warnings_recompute").count() == 1

@@ -106,7 +106,7 @@ def _staff(actor: Any) -> Any:
 
 def _lock(appeal: Appeal) -> Appeal:
     return (
-        Appeal.objects.select_for_update()
+        Appeal.objects.select_for_update(of=("self",))
         .select_related("category", "unit", "forwarded_to")
         .get(pk=appeal.pk)
     )

@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import shapely
 from django.utils.translation import gettext as _
-from shapely.ops import transform as shp_transform
 
 from jingmin.core.exceptions import DomainError
 
@@ -94,7 +93,9 @@ def make_grid(minx, miny, maxx, maxy, cell: float) -> Grid:
 
 
 def project_area(proj: Projection, area: shapely.Geometry) -> shapely.Geometry:
-    return shp_transform(lambda x, y, z=None: proj.to_xy(x, y), area)
+    return shapely.transform(
+        area, lambda xy: np.column_stack(proj.to_xy(xy[:, 0], xy[:, 1]))
+    )
 
 
 def frame(lon: np.ndarray, lat: np.ndarray, cell: float, area: shapely.Geometry | None):

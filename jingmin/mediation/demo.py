@@ -259,6 +259,28 @@ class _Demo:
             )
         return people
 
+    def from_appeals(self, limit: int = 15) -> int:
+        """Register the newest dispute-like demo appeals as disputes (linked both ways)."""
+        from django.apps import apps
+
+        if not apps.is_installed("jingmin.appeals"):
+            return 0
+        appeal_model = apps.get_model("appeals", "Appeal")
+        appeals = (
+            appeal_model.objects.filter(
+                unit__kind=Unit.Kind.STATION, category__name__contains="纠纷"
+            )
+            .exclude(phone="")
+            .order_by("-created_at")[:limit]
+        )
+        made = 0
+        for appeal in appeals:
+            services.dispute_register_from_appeal(
+                appeal=appeal, actor=self.supervisor, confirm_new=True
+            )
+            made += 1
+        return made
+
     def clusters(self) -> None:
         """A few parties and addresses that keep coming back (they raise warnings)."""
         rng = self.rng
@@ -471,17 +493,21 @@ class _Demo:
 def seed(out=None, count: int = 320) -> None:
     if Dispute.objects.exists():
         if out:
-            out.write("mediation: disputes exist, left alone")
+            out.write("  mediation: disputes exist, left alone")
         return
     demo = _Demo(count)
     if len(demo.units) < len(STATIONS) or demo.supervisor is None:
         if out:
-            out.write("mediation: demo units or users missing, skipped")
+            out.write("  mediation: demo units or users missing, skipped")
         return
     with transaction.atomic():
         for i in range(count):
             demo.one(i)
         demo.clusters()
+        linked = demo.from_appeals()
         counts = warnings_recompute()
     if out:
-        out.write(f"mediation: {count} disputes, {counts['active']} warnings")
+        out.write(
+            f"  mediation: {Dispute.objects.count()} disputes ({linked} from appeals), "
+            f"{counts['active']} warnings"
+        )

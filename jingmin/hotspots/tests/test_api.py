@@ -18,10 +18,15 @@ def test_incidents_are_scoped(county, api):
     t = types()
     a = incident(t["burglary"], *IN_A, unit=county.sta, address="甲镇人民路18号3单元")
     b = incident(t["burglary"], *IN_B, unit=county.stb)
-    ids = lambda user: {
-        r["id"]
-        for r in api(county[user]).get("/api/v1/hotspots/incidents/").json()["results"]
-    }  # noqa: E731
+
+    def ids(user):
+        return {
+            r["id"]
+            for r in api(county[user])
+            .get("/api/v1/hotspots/incidents/")
+            .json()["results"]
+        }  # noqa: E731
+
     assert ids("analyst") == {a.pk, b.pk}
     assert ids("officer_a") == {a.pk}
     assert (

@@ -123,15 +123,15 @@ def test_too_few_incidents_gives_no_verdict(county):
 
 def test_campaign_rules(county):
     t = types()["burglary"]
-    base = dict(
-        name="x",
-        area=AREA,
-        starts_on=dt.date(2026, 3, 1),
-        ends_on=dt.date(2026, 3, 31),
-        actions="a",
-        units=[county.stb],
-        incident_types=[t],
-    )
+    base = {
+        "name": "x",
+        "area": AREA,
+        "starts_on": dt.date(2026, 3, 1),
+        "ends_on": dt.date(2026, 3, 31),
+        "actions": "a",
+        "units": [county.stb],
+        "incident_types": [t],
+    }
     with pytest.raises(NotPermitted):
         campaign_create(
             data=CampaignInput(**base), actor=county["leader_a"]

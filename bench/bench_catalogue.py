@@ -111,8 +111,15 @@ def bench_search(report: h.Report, questions: list, repeat: int) -> None:
         target="≤ 100 ms",
         ok=search.pct(99) <= 0.1,
     )
+
+    def is_expected(code: str, expected: str) -> bool:
+        # clones are named <code>-<n> and carry the same text
+        return code == expected or (
+            code.startswith(expected + "-") and code.rsplit("-", 1)[1].isdigit()
+        )
+
     hits = sum(
-        expected in [g.code for g in guide_search(query=q)[:3]]
+        any(is_expected(g.code, expected) for g in guide_search(query=q)[:3])
         for q, expected in questions
     )
     found_by_like = sum(bool(like(i)) for i in range(len(questions)))
@@ -123,7 +130,8 @@ def bench_search(report: h.Report, questions: list, repeat: int) -> None:
         baseline=100 * found_by_like / len(questions),
         target="100 %",
         ok=hits == len(questions),
-        note="baseline: questions for which LIKE finds anything at all",
+        note="a clone of the expected guide counts; baseline: questions for "
+        "which LIKE finds anything at all",
     )
 
 

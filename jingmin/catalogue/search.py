@@ -117,6 +117,8 @@ SYNONYMS = {
     "暂住证": ["居住证"],
 }
 
+RELEVANT_SHARE = 0.15
+
 STOPWORDS = set(
     "的 了 吗 呢 啊 吧 么 怎么 怎么办 怎样 如何 什么 要 带 办 办理 需要 哪些 哪里 "
     "去 在 我 我的 你 想 能 可以 可 是 和 与 及 或 给 被 把 有 没 没有 一个 多久 "
@@ -213,6 +215,17 @@ def rank(
         rarity = math.log(1 + total_guides / len(guides_per_token[token]))
         scores[guide] += weight * wanted.get(token, 0.0) * rarity
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+
+
+def relevant(
+    ranked: list[tuple[int, float]], share: float = RELEVANT_SHARE
+) -> list[tuple[int, float]]:
+    """Drop the tail: guides scoring under ``share`` of the best matched only on
+    a weak word (e.g. 办理, 证明) and bury the answer under noise."""
+    if not ranked:
+        return ranked
+    floor = ranked[0][1] * share
+    return [item for item in ranked if item[1] >= floor]
 
 
 def version_fields(version: Any) -> dict[str, str]:

@@ -30,6 +30,22 @@ from .models import (
 from .stats import PromiseFigures, promise_figures, slowest_steps
 
 VISIT_FILTERS = {"online": 0, "one": 1}
+# What a result list does not show (large JSON and text): not loaded for it.
+LIST_DEFERRED = [
+    f"current_version__{name}"
+    for name in (
+        "legal_basis",
+        "materials",
+        "steps",
+        "offices",
+        "faqs",
+        "conditions",
+        "applicants",
+        "complaint",
+        "accountability",
+        "change_summary",
+    )
+]
 
 
 def published_guides() -> QuerySet[ServiceGuide]:
@@ -49,7 +65,7 @@ def guide_search(
         guides = guides.filter(current_version__max_visits__lte=VISIT_FILTERS[visits])
     query = (query or "").strip()[:100]
     if not query:
-        return list(guides.order_by("area", "code"))
+        return list(guides.defer(*LIST_DEFERRED).order_by("area", "code"))
     tokens = list(search.query_tokens(query))
     postings = list(
         SearchToken.objects.filter(token__in=tokens).values_list(
@@ -57,8 +73,8 @@ def guide_search(
         )
     )
     total = ServiceGuide.objects.filter(current_version__isnull=False).count()
-    ranked = search.rank(query, postings, total)
-    by_id = guides.in_bulk([guide_id for guide_id, _score in ranked])
+    ranked = search.relevant(search.rank(query, postings, total))
+    by_id = guides.defer(*LIST_DEFERRED).in_bulk([guide_id for guide_id, _s in ranked])
     return [by_id[guide_id] for guide_id, _score in ranked if guide_id in by_id]
 
 

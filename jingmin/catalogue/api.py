@@ -14,8 +14,34 @@ from . import selectors, services
 from .models import Application, ServiceGuide
 
 
-class GuideSerializer(serializers.BaseSerializer):
-    """The open-data record of a guide (same shape as the JSON export)."""
+class GuideSerializer(serializers.Serializer):
+    """The open-data record of a guide (same shape as the JSON export); the
+    declared fields document it in the schema."""
+
+    code = serializers.CharField()
+    area = serializers.CharField()
+    area_label = serializers.CharField()
+    handled_by = serializers.CharField(help_text=_("其他部门办理的事项：去找谁"))
+    version = serializers.IntegerField()
+    published_at = serializers.DateTimeField()
+    name = serializers.CharField()
+    keywords = serializers.CharField()
+    legal_basis = serializers.ListField(child=serializers.DictField())
+    applicants = serializers.CharField()
+    conditions = serializers.CharField()
+    materials = serializers.ListField(child=serializers.DictField())
+    steps = serializers.ListField(child=serializers.DictField())
+    result_document = serializers.CharField()
+    result_delivery = serializers.CharField()
+    time_promise_days = serializers.IntegerField()
+    fees = serializers.CharField()
+    offices = serializers.ListField(child=serializers.DictField())
+    max_visits = serializers.IntegerField()
+    complaint = serializers.CharField()
+    accountability = serializers.CharField()
+    faqs = serializers.ListField(child=serializers.DictField())
+    change_summary = serializers.CharField()
+    effective_date = serializers.DateField()
 
     def to_representation(self, instance: ServiceGuide) -> dict:
         return selectors.guide_record(instance)

@@ -74,3 +74,12 @@ def test_officer_creates_for_own_unit_and_lists_only_own_unit(api, county):
     assert api.get(f"{APPLICATIONS}{other.pk}/").status_code == 404
     api.force_authenticate(county["supervisor"])
     assert len(api.get(APPLICATIONS).json()["results"]) == 2
+
+
+def test_schema_documents_the_guide_record(db):
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    assert "/api/v1/catalogue/guides/{code}/" in schema["paths"]
+    guide = schema["components"]["schemas"]["Guide"]["properties"]
+    assert {"materials", "time_promise_days", "effective_date"} <= set(guide)

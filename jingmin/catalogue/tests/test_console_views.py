@@ -288,3 +288,16 @@ def test_leader_opens_slots_for_own_unit_on_working_days(county, client_for):
     assert days == ["2026-02-13", "2026-02-14"]
     assert AppointmentSlot.objects.filter(unit=county.sta).count() == 4
     assert client_for(county["officer_a"]).get(url).status_code == 403
+
+
+def test_console_cards_for_editors_and_unit_staff(county, booked):
+    from jingmin.catalogue.cards import cards
+
+    services.guide_create(
+        code="draft", area="hukou", actor=county["admin"], content=content()
+    )
+    editor = {c.title: c.value for c in cards(county["supervisor"])}
+    assert editor["待发布的指南草稿"] == 1
+    assert editor["今日预约"] == 0  # the bookings are for a coming working day
+    assert cards(county["analyst"]) == []
+    assert [c.title for c in cards(county["officer_a"])] == ["今日预约"]

@@ -201,7 +201,9 @@ def _detail_context(request: HttpRequest, pk: int, **extra) -> dict:
         "mediation_url": _mediation_url(appeal)
         if request.user.role in (R.OFFICER, R.LEADER, R.SUPERVISOR)
         else "",
-        "disputes": list(disputes.all()) if disputes is not None else [],
+        "disputes": list(scoping.visible(request.user, disputes.all()))
+        if disputes is not None
+        else [],
         "forms": {
             "triage": TriageForm(initial={"category": appeal.category_id}),
             "dispatch": DispatchForm(),

@@ -75,7 +75,7 @@ def submit(request: HttpRequest) -> HttpResponse:
 
 
 def submitted(request: HttpRequest) -> HttpResponse:
-    code = request.session.get(SESSION_CODE)
+    code = request.session.pop(SESSION_CODE, None)  # shown once
     if not code:
         return redirect("appeals:track")
     appeal = selectors.appeal_by_tracking_code(code)

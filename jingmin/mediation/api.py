@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from rest_framework import generics, serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from jingmin.accounts.roles import Role
+from jingmin.accounts.scoping import get_visible_or_404
 from jingmin.api.permissions import roles_only
 
 from .models import Dispute
-from .selectors import dispute_search, disputes_visible, parties_for
+from .selectors import dispute_search, disputes_visible, parties_masked
+from .services import parties_reveal
 
 STAFF = (Role.OFFICER, Role.LEADER, Role.SUPERVISOR)
 
@@ -70,10 +74,7 @@ class DisputeDetailSerializer(DisputeSerializer):
         ]
 
     def get_parties(self, obj) -> list[dict]:
-        request = self.context["request"]
-        return PartySerializer(
-            parties_for(request.user, obj, request._request), many=True
-        ).data
+        return PartySerializer(parties_masked(obj), many=True).data
 
 
 class DisputeList(generics.ListAPIView):
@@ -89,10 +90,23 @@ class DisputeList(generics.ListAPIView):
 
 
 class DisputeDetail(generics.RetrieveAPIView):
-    """One dispute with its parties (unmasked only for roles that may see them; audited)."""
+    """One dispute with its risk reasons and its parties, masked."""
 
     serializer_class = DisputeDetailSerializer
     permission_classes = [roles_only(*STAFF)]
 
     def get_queryset(self):
         return disputes_visible(self.request.user).select_related("appeal")
+
+
+class DisputeParties(APIView):
+    """POST: the parties unmasked (an audited read; 403 for roles without the right)."""
+
+    permission_classes = [roles_only(*STAFF)]
+
+    def post(self, request, pk: int):
+        dispute = get_visible_or_404(
+            request.user, disputes_visible(request.user), pk=pk
+        )
+        parties = parties_reveal(dispute=dispute, actor=request.user, request=request)
+        return Response(PartySerializer(parties, many=True).data)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .api import DisputeDetail, DisputeList
+from .api import DisputeDetail, DisputeList, DisputeParties
 
 urlpatterns = [
     path("mediation/disputes/", DisputeList.as_view(), name="mediation-dispute-list"),
@@ -8,5 +8,10 @@ urlpatterns = [
         "mediation/disputes/<int:pk>/",
         DisputeDetail.as_view(),
         name="mediation-dispute-detail",
+    ),
+    path(
+        "mediation/disputes/<int:pk>/parties/",
+        DisputeParties.as_view(),
+        name="mediation-dispute-parties",
     ),
 ]

@@ -12,8 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from jingmin.accounts.roles import Role
-from jingmin.accounts.scoping import may_see_personal_data, visible
-from jingmin.audit.services import personal_data_read
+from jingmin.accounts.scoping import visible
 from jingmin.core.crypto import blind_index
 from jingmin.core.exceptions import DomainError
 from jingmin.core.identity import validate_id_number
@@ -94,33 +93,14 @@ class PartyView:
     masked: bool
 
 
-def parties_for(user: Any, dispute: Dispute, request: Any = None) -> list[PartyView]:
-    """The dispute's parties, unmasked only for roles that may see them (each reveal
-    is audited once per page view)."""
-    parties = list(dispute.parties.all())
-    clear = may_see_personal_data(user, dispute)
-    if clear and parties:
-        personal_data_read(
-            actor=user,
-            obj=dispute,
-            fields=["parties.name", "parties.phone", "parties.id_number"],
-            request=request,
+def parties_masked(dispute: Dispute) -> list[PartyView]:
+    """The dispute's parties as every page shows them first: masked, no audit needed."""
+    return [
+        PartyView(
+            p, mask_name(p.name), mask_phone(p.phone), mask_id_number(p.id_number), True
         )
-    views = []
-    for p in parties:
-        if clear:
-            views.append(PartyView(p, p.name, p.phone, p.id_number, False))
-        else:
-            views.append(
-                PartyView(
-                    p,
-                    mask_name(p.name),
-                    mask_phone(p.phone),
-                    mask_id_number(p.id_number),
-                    True,
-                )
-            )
-    return views
+        for p in dispute.parties.all()
+    ]
 
 
 def followups_due(

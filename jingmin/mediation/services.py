@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jingmin.accounts.roles import Role
-from jingmin.accounts.scoping import may_see
-from jingmin.audit.services import event_record
+from jingmin.accounts.scoping import may_see, may_see_personal_data
+from jingmin.audit.services import event_record, personal_data_read
 from jingmin.core.calendar import is_workday, working_days_between
 from jingmin.core.crypto import blind_index
 from jingmin.core.exceptions import Conflict, DomainError, NotPermitted
@@ -45,6 +45,7 @@ from .models import (
     Referral,
     RiskLevel,
 )
+from .selectors import PartyView
 
 User = get_user_model()
 
@@ -424,7 +425,7 @@ def dispute_checklist_update(
 ) -> Dispute:
     _check_actor(dispute, actor)
     dispute = _locked(dispute)
-    workflow.check(dispute, "grade")
+    workflow.check(dispute, "grade", actor)
     if amount is not None and amount < 0:
         raise DomainError(_("涉及金额不能为负数"), field="amount")
     if people_count < 1:
@@ -494,7 +495,7 @@ def dispute_override(
     if level and not RiskLevel.objects.filter(code=level).exists():
         raise DomainError(_("风险等级“%(l)s”不存在") % {"l": level}, field="level")
     dispute = _locked(dispute)
-    workflow.check(dispute, "grade")
+    workflow.check(dispute, "grade", actor)
     before = {"override_level": dispute.override_level, "level": dispute.level}
     dispute.override_level = level
     dispute.override_reason = reason
@@ -536,7 +537,7 @@ def party_add(
 ) -> Party:
     _check_actor(dispute, actor)
     dispute = _locked(dispute)
-    workflow.check(dispute, "edit")
+    workflow.check(dispute, "edit", actor)
     party = Party.objects.create(dispute=dispute, **party_clean(data))
     graded = _apply_grade(dispute)
     event_record(
@@ -572,6 +573,7 @@ def party_flag_violent(
         ]
     )
     dispute = _locked(party.dispute)
+    workflow.check(dispute, "edit", actor)
     graded = _apply_grade(dispute)
     event_record(
         actor=actor,
@@ -664,7 +666,7 @@ def session_record(
 ) -> MediationSession:
     _check_actor(dispute, actor)
     dispute = _locked(dispute)
-    target = workflow.check(dispute, "session")
+    target = workflow.check(dispute, "session", actor)
     if data.kind not in MediationSession.Kind.values:
         raise DomainError(_("请选择调解方式"), field="kind")
     if data.outcome not in MediationSession.Outcome.values:
@@ -787,7 +789,7 @@ def agreement_create(
     """Record the 调解协议, mark the dispute agreed and schedule the follow-ups."""
     _check_actor(dispute, actor)
     dispute = _locked(dispute)
-    target = workflow.check(dispute, "agree")
+    target = workflow.check(dispute, "agree", actor)
     terms = terms.strip()
     if not terms:
         raise DomainError(_("请填写协议内容"), field="terms")
@@ -840,7 +842,7 @@ def referral_create(
     """Mediation failed: hand the dispute to a court or a people's mediation committee."""
     _check_actor(dispute, actor)
     dispute = _locked(dispute)
-    new_status = workflow.check(dispute, "refer")
+    new_status = workflow.check(dispute, "refer", actor)
     if target not in Referral.Target.values:
         raise DomainError(_("请选择移交对象"), field="target")
     if not body.strip():
@@ -899,7 +901,7 @@ def followup_add(
 ) -> FollowUp:
     _check_actor(dispute, actor)
     dispute = _locked(dispute)
-    workflow.check(dispute, "followup")
+    workflow.check(dispute, "followup", actor)
     _check_date(dispute, due_on, "due_on", _("回访日期"))
     if channel not in RiskLevel.Channel.values:
         raise DomainError(_("回访方式无效"), field="channel")
@@ -930,6 +932,7 @@ def followup_complete(
 ) -> FollowUp:
     dispute = followup.dispute
     _check_actor(dispute, actor)
+    workflow.check(_locked(dispute), "followup", actor)
     followup = FollowUp.objects.select_for_update().get(pk=followup.pk)
     if not followup.is_pending:
         raise Conflict(_("该回访已完成或已取消"))
@@ -963,7 +966,7 @@ def dispute_close(*, dispute: Dispute, actor: Any, request: Any = None) -> Dispu
     """Close only after the last follow-up: none pending and at least one done."""
     _check_actor(dispute, actor)
     dispute = _locked(dispute)
-    target = workflow.check(dispute, "close")
+    target = workflow.check(dispute, "close", actor)
     pending = dispute.followups.filter(done_on__isnull=True, cancelled=False)
     if pending.exists():
         raise Conflict(
@@ -1000,7 +1003,7 @@ def dispute_reopen(
     if not reason:
         raise DomainError(_("请说明重新激化的情况"), field="reason")
     dispute = _locked(dispute)
-    target = workflow.check(dispute, "reopen")
+    target = workflow.check(dispute, "reopen", actor)
     cancelled = dispute.followups.filter(done_on__isnull=True, cancelled=False).update(
         cancelled=True
     )
@@ -1035,7 +1038,7 @@ def dispute_escalation_record(
     if kind not in Dispute.CaseKind.values:
         raise DomainError(_("请选择案件类别"), field="kind")
     dispute = _locked(dispute)
-    workflow.check(dispute, "escalate")
+    workflow.check(dispute, "escalate", actor)
     before = dispute.escalated_to_case
     dispute.escalated_to_case = kind
     dispute.escalation_note = note.strip()[:200]
@@ -1049,6 +1052,21 @@ def dispute_escalation_record(
         request=request,
     )
     return dispute
+
+
+@transaction.atomic
+def parties_reveal(*, dispute: Dispute, actor: Any, request: Any = None) -> list:
+    """The parties unmasked, for a role that needs them on a dispute it may see; audited."""
+    if not may_see_personal_data(actor, dispute):
+        raise NotPermitted(_("您无权查看当事人个人信息"))
+    parties = list(dispute.parties.all())
+    personal_data_read(
+        actor=actor,
+        obj=dispute,
+        fields=["parties.name", "parties.phone", "parties.id_number"],
+        request=request,
+    )
+    return [PartyView(p, p.name, p.phone, p.id_number, False) for p in parties]
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/checklist/", views.dispute_checklist, name="dispute_checklist"),
     path("<int:pk>/override/", views.dispute_override, name="dispute_override"),
     path("<int:pk>/parties/", views.party_add, name="party_add"),
+    path("<int:pk>/parties/reveal/", views.parties_reveal, name="parties_reveal"),
     path("<int:pk>/parties/<int:party_id>/flag/", views.party_flag, name="party_flag"),
     path("<int:pk>/sessions/new/", views.session_add, name="session_add"),
     path("<int:pk>/agreements/new/", views.agreement_add, name="agreement_add"),

@@ -50,18 +50,32 @@ def test_detail_of_another_station_is_404(county, client_for, disputes):
     )
 
 
-def test_detail_shows_parties_and_audits_the_reveal(county, client_for, disputes):
+def test_detail_masks_parties_and_reveal_is_audited(county, client_for, disputes):
     a, _b = disputes
-    data = client_for(county["leader_a"]).get(f"{LIST}{a.pk}/").json()
-    assert (
-        data["level"] == "orange"
-        and data["risk_reasons"][0]["code"] == "threats_violence"
-    )
-    names = {p["name"] for p in data["parties"]}
-    assert names == {"张三", "李四"} and not any(p["masked"] for p in data["parties"])
+    client = client_for(county["leader_a"])
+    data = client.get(f"{LIST}{a.pk}/").json()
+    assert data["level"] == "orange"
+    assert data["risk_reasons"][0]["code"] == "threats_violence"
+    assert {p["name"] for p in data["parties"]} == {"张*", "李*"}
+    assert all(p["masked"] for p in data["parties"])
+    assert not AuditEvent.objects.filter(action="personal_data.read").exists()
+    revealed = client.post(f"{LIST}{a.pk}/parties/").json()
+    assert {p["name"] for p in revealed} == {"张三", "李四"}
     assert AuditEvent.objects.filter(
         action="personal_data.read", actor_id=county["leader_a"].pk
     ).exists()
+
+
+def test_reveal_elsewhere_is_404_and_for_other_roles_403(county, client_for, disputes):
+    a, _b = disputes
+    assert (
+        client_for(county["officer_b"]).post(f"{LIST}{a.pk}/parties/").status_code
+        == 404
+    )
+    assert (
+        client_for(county["analyst"]).post(f"{LIST}{a.pk}/parties/").status_code == 403
+    )
+    assert not AuditEvent.objects.filter(action="personal_data.read").exists()
 
 
 def test_detail_links_the_appeal(county, client_for):

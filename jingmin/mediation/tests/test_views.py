@@ -67,11 +67,13 @@ def test_leader_sees_the_units_disputes_and_parties(county, client_for, dispute)
     assert dispute.number in body and "乙所的纠纷" not in body
     assert Dispute.objects.count() == 2
     detail = client.get(url("dispute_detail", dispute.pk)).content.decode()
-    assert "张三" in detail and "13800001111" in detail
+    assert "张*" in detail and "13800001111" not in detail
+    assert not AuditEvent.objects.filter(action="personal_data.read").exists()
+    revealed = client.post(url("parties_reveal", dispute.pk)).content.decode()
+    assert "张三" in revealed and "13800001111" in revealed
     event = AuditEvent.objects.get(action="personal_data.read")
-    assert event.actor_id == county["leader_a"].pk and event.object_id == str(
-        dispute.pk
-    )
+    assert event.actor_id == county["leader_a"].pk
+    assert event.object_id == str(dispute.pk)
 
 
 def test_supervisor_sees_every_unit(county, client_for, dispute):
@@ -80,16 +82,24 @@ def test_supervisor_sees_every_unit(county, client_for, dispute):
     assert dispute.number in body and other.number in body
 
 
-def test_parties_are_masked_for_roles_without_personal_data_rights(county, dispute):
-    from jingmin.mediation.selectors import parties_for
+def test_reveal_is_refused_to_roles_without_personal_data_rights(county, dispute):
+    from jingmin.core.exceptions import NotPermitted
+    from jingmin.mediation.selectors import parties_masked
 
-    views = parties_for(county["analyst"], dispute)
+    views = parties_masked(dispute)
     assert all(v.masked for v in views)
-    assert (
-        views[0].name == "张*"
-        and "1111" in views[0].phone
-        and "13800001111" != views[0].phone
-    )
+    assert views[0].name == "张*" and views[0].phone.endswith("1111")
+    assert views[0].phone != "13800001111"
+    for role in ("analyst", "liaison_a", "officer_b"):
+        with pytest.raises(NotPermitted):
+            services.parties_reveal(dispute=dispute, actor=county[role])
+    assert not AuditEvent.objects.filter(action="personal_data.read").exists()
+
+
+def test_other_station_cannot_reveal_the_parties(county, client_for, dispute):
+    reveal = url("parties_reveal", dispute.pk)
+    assert client_for(county["officer_b"]).post(reveal).status_code == 404
+    assert client_for(county["analyst"]).post(reveal).status_code == 403
     assert not AuditEvent.objects.filter(action="personal_data.read").exists()
 
 

@@ -1,6 +1,7 @@
 import pytest
 
-from jingmin.core.exceptions import Conflict
+from jingmin.accounts.models import User
+from jingmin.core.exceptions import Conflict, NotPermitted
 from jingmin.mediation import workflow
 from jingmin.mediation.models import Dispute
 
@@ -25,3 +26,11 @@ def test_closed_disputes_can_only_be_reopened_or_escalated():
         "reopen",
         "escalate",
     }
+
+
+@pytest.mark.parametrize("role", ["analyst", "liaison", "operator", "admin", "auditor"])
+def test_roles_outside_dispute_work_may_not_act(role):
+    d = Dispute(status=S.REGISTERED, number="JF1")
+    with pytest.raises(NotPermitted):
+        workflow.check(d, "session", User(role=role))
+    assert workflow.check(d, "session", User(role="officer")) == S.MEDIATING

@@ -58,7 +58,7 @@ def bench_gi(r: h.Report, smoke: bool) -> None:
     except ImportError:
         r.note("esda/libpysal not installed: no baseline")
         return
-    sizes = [20, 40] if smoke else [100, 200, 300, 500, 700, 1000]
+    sizes = [20, 40] if smoke else [100, 200, 300, 400, 500, 700, 1000]
     done = None
     last = None
     for n in sizes:

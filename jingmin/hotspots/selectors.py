@@ -133,6 +133,48 @@ def analysis_cells_geojson(
     }
 
 
+def analysis_h3_geojson(analysis: Analysis) -> dict:
+    from .analysis.grid import h3_boundary_lonlat
+
+    return {
+        "type": "FeatureCollection",
+        "h3_resolution": (analysis.result or {}).get("params", {}).get("h3_resolution"),
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [h3_boundary_lonlat(cell)],
+                },
+                "properties": {"h3": cell, "count": count},
+            }
+            for cell, count in (analysis.result or {}).get("h3", [])
+        ],
+    }
+
+
+def analysis_kde_geojson(analysis: Analysis) -> dict:
+    result = analysis.result or {}
+    kde = result.get("kde") or []
+    if not kde:
+        return {"type": "FeatureCollection", "features": []}
+    rings = cell_polygon_lonlat(
+        result["params"], np.array([k[0] for k in kde]), np.array([k[1] for k in kde])
+    )
+    return {
+        "type": "FeatureCollection",
+        "bandwidth_m": result["params"].get("kde_bandwidth_m"),
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "properties": {"row": k[0], "col": k[1], "per_km2": k[2]},
+            }
+            for k, ring in zip(kde, rings, strict=True)
+        ],
+    }
+
+
 def jurisdictions_geojson() -> dict:
     from jingmin.org.models import Unit
 

@@ -479,6 +479,17 @@ def dispute_regrade(
     return dispute
 
 
+def disputes_regrade(*, actor: Any = None) -> int:
+    """Grade every open dispute again (after the checklist changed, or new appeals
+    arrived from the same phones); returns how many changed level."""
+    changed = 0
+    for dispute in Dispute.objects.exclude(status=Dispute.Status.CLOSED).only("pk"):
+        before = Dispute.objects.values_list("level", flat=True).get(pk=dispute.pk)
+        if dispute_regrade(dispute=dispute, actor=actor).level != before:
+            changed += 1
+    return changed
+
+
 @transaction.atomic
 def dispute_override(
     *, dispute: Dispute, level: str, reason: str, actor: Any, request: Any = None

@@ -135,3 +135,27 @@ def test_failed_session_adds_previous_mediation_failed(county):
     d.refresh_from_db()
     assert "mediation_failed" in codes(d)
     assert Party.objects.filter(dispute=d).count() == 2
+
+
+def test_regrade_after_the_checklist_changed_notifies_new_reds(county, capsys):
+    from django.core.management import call_command
+
+    from jingmin.mediation.models import Notification
+
+    d = register(county["officer_a"], threats_violence=True)
+    assert d.level == "orange" and not Notification.objects.exists()
+    RiskFactor.objects.filter(code="threats_violence").update(weight=60)
+    call_command("mediation_regrade")
+    assert "1 dispute(s) changed level" in capsys.readouterr().out
+    d.refresh_from_db()
+    assert d.level == "red"
+    assert Notification.objects.filter(dispute=d).count() == 2
+
+
+def test_new_appeals_from_the_same_phone_raise_the_grade_on_regrade(county):
+    d = register(county["officer_a"])
+    make_appeal(unit=county.sta, phone=PHONE_A)
+    make_appeal(unit=county.sta, phone=PHONE_A)
+    services.dispute_regrade(dispute=d)
+    d.refresh_from_db()
+    assert "repeat_calls" in codes(d)

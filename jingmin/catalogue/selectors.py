@@ -85,12 +85,7 @@ def guide_versions(guide: ServiceGuide) -> QuerySet[GuideVersion]:
 # ------------------------------------------------------------------- diff
 
 
-def _segments(before: str, after: str, whole: bool = False) -> list[tuple[str, str]]:
-    """Character-level diff (Chinese has no spaces): [(op, text)], op in
-    equal/insert/delete. Numbers and dates are replaced whole (20 → 15, not
-    2<del>0</del><ins>15</ins>)."""
-    if whole:
-        return [("delete", before), ("insert", after)]
+def _chars(before: str, after: str) -> list[tuple[str, str]]:
     matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
     out: list[tuple[str, str]] = []
     for op, a1, a2, b1, b2 in matcher.get_opcodes():
@@ -101,6 +96,50 @@ def _segments(before: str, after: str, whole: bool = False) -> list[tuple[str, s
         if op in ("insert", "replace"):
             out.append(("insert", after[b1:b2]))
     return out
+
+
+def _segments(before: str, after: str, whole: bool = False) -> list[tuple[str, str]]:
+    """[(op, text)] with op equal/insert/delete. Lines (one material, one step…)
+    are matched first, so a removed item shows as one struck-out line; within a
+    changed line the diff is by character (Chinese has no spaces). Numbers and
+    dates are replaced whole (20 → 15, not 2<del>0</del><ins>15</ins>)."""
+    if whole:
+        return [("delete", before), ("insert", after)]
+    old, new = before.split("\n"), after.split("\n")
+    out: list[tuple[str, str]] = []
+
+    def line(segments: list[tuple[str, str]]) -> None:
+        if out:
+            out.append(("equal", "\n"))
+        out.extend(segments)
+
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op == "equal":
+            for text in old[a1:a2]:
+                line([("equal", text)])
+        else:
+            _pair_lines(old[a1:a2], new[b1:b2], line)
+    return out
+
+
+def _pair_lines(old: list[str], new: list[str], line: Any) -> None:
+    """Walk a changed block: similar lines are diffed by character, the rest are
+    whole deletions (while old has more lines left) or insertions."""
+    i = j = 0
+    while i < len(old) or j < len(new):
+        if i < len(old) and j < len(new):
+            similar = difflib.SequenceMatcher(None, old[i], new[j]).ratio() >= 0.5
+            if similar:
+                line(_chars(old[i], new[j]))
+                i, j = i + 1, j + 1
+                continue
+        if i < len(old) and (len(old) - i >= len(new) - j or j >= len(new)):
+            line([("delete", old[i])])
+            i += 1
+        else:
+            line([("insert", new[j])])
+            j += 1
 
 
 def version_content(version: GuideVersion) -> dict[str, Any]:

@@ -7,6 +7,7 @@ transaction that queued them commits; the CLI and tests run it inline.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from . import evaluation, importer, runner
 from .models import Analysis, Campaign, Incident, IncidentType
 from .selectors import IncidentFilter, incident_arrays, incidents_filtered
 
+logger = logging.getLogger(__name__)
 ANALYSE_ROLES = frozenset({Role.ANALYST, Role.SUPERVISOR})
 KNOX_MAX_INCIDENTS = 50_000
 
@@ -312,6 +314,13 @@ def analysis_execute(analysis_id: int) -> str:
         result, status, message = compute(analysis, progress), Analysis.Status.DONE, ""
     except DomainError as exc:
         result, status, message = None, Analysis.Status.FAILED, str(exc)
+    except Exception as exc:  # a bug must not leave the analysis "running" for ever
+        logger.exception("analysis %s failed", analysis_id)
+        result, status, message = (
+            None,
+            Analysis.Status.FAILED,
+            _("分析出错（%(e)s），请联系管理员。") % {"e": type(exc).__name__},
+        )
     with transaction.atomic():
         analysis = Analysis.objects.select_for_update().get(pk=analysis_id)
         analysis.result = result

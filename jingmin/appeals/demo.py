@@ -13,7 +13,6 @@ import datetime as dt
 import random
 
 from django.db import transaction
-from django.db.models import F
 from django.test.utils import override_settings
 from django.utils import timezone
 
@@ -707,31 +706,59 @@ def _point(rng: random.Random) -> tuple[float, float]:
     )
 
 
-def _shift(appeal: Appeal, delta: dt.timedelta) -> None:
-    """Move an appeal's whole life back in time (after it ran through the services)."""
-    fields = [
-        "created_at",
-        "updated_at",
-        "dispatched_at",
-        "accept_due",
-        "reply_due",
-        "close_due",
-        "objection_due",
-        "accepted_at",
-        "replied_at",
-        "closed_at",
-        "info_due",
-        "escalated_at",
-    ]
+def _hours(value: float) -> dt.timedelta:
+    return dt.timedelta(hours=value)
+
+
+def _backdate(rng: random.Random, appeal: Appeal, age_days: float) -> None:
+    """Move an appeal's life (run through the services just now) into the past,
+    with plausible gaps: acceptance within ~2 h (sometimes late), replies after
+    hours to weeks, ratings a few days later. Deadlines keep their length."""
     appeal.refresh_from_db()
-    changes = {f: getattr(appeal, f) - delta for f in fields if getattr(appeal, f)}
-    changes["updated_at"] = timezone.now()  # so the metrics refresh sees it
-    Appeal.objects.filter(pk=appeal.pk).update(**changes)
-    AppealEvent.objects.filter(appeal=appeal).update(created_at=F("created_at") - delta)
-    appeal.replies.filter(approved_at__isnull=False).update(
-        approved_at=F("approved_at") - delta
+    now = timezone.now()
+    start = now - dt.timedelta(days=age_days)
+    origin = appeal.created_at
+
+    def moved(value):
+        return start + (value - origin) if value else None
+
+    latest = now - dt.timedelta(minutes=1)
+    accepted = min(
+        start + _hours(rng.choice([0.3, 0.6, 1.0, 1.5, 1.8, 2.5, 5.0])), latest
     )
-    appeal.followups.update(created_at=F("created_at") - delta)
+    urgent = appeal.urgency in (Urgency.URGENT, Urgency.UTILITIES)
+    reply_hours = rng.lognormvariate(1.0 if urgent else 4.2, 0.8)
+    replied = min(max(start + _hours(reply_hours), accepted), latest)
+    closed = min(replied + _hours(rng.uniform(6, 96)), latest)
+    changes = {
+        f: moved(getattr(appeal, f))
+        for f in ("accept_due", "reply_due", "close_due", "objection_due", "info_due")
+    }
+    changes.update(created_at=start, dispatched_at=moved(appeal.dispatched_at))
+    changes["escalated_at"] = None
+    changes["updated_at"] = now  # so the metrics refresh recounts its month
+    if appeal.accepted_at:
+        changes["accepted_at"] = accepted
+        changes["accepted_on_time"] = accepted <= changes["accept_due"]
+    if appeal.replied_at:
+        changes["replied_at"] = replied
+        changes["replied_on_time"] = replied <= changes["reply_due"]
+    if appeal.closed_at:
+        changes["closed_at"] = closed if appeal.replied_at else start
+    Appeal.objects.filter(pk=appeal.pk).update(**changes)
+    at = {
+        "accept": accepted,
+        "reply_submit": replied,
+        "reply_approve": replied,
+        "department_answer": replied,
+        "rate": closed,
+        "close_unrated": closed,
+    }
+    for event in AppealEvent.objects.filter(appeal=appeal):
+        event.created_at = at.get(event.action, start)
+        event.save(update_fields=["created_at"])
+    appeal.replies.filter(approved_at__isnull=False).update(approved_at=replied)
+    appeal.followups.update(created_at=closed)
 
 
 def _staff(role: str, unit: Unit | None = None, department=None) -> User | None:
@@ -783,8 +810,6 @@ def _play(rng: random.Random, appeal: Appeal, age_days: float) -> None:
             body=(template or "您好，")
             + "现已处理完毕。如仍有问题，请随时与我们联系。",
         )
-        if leader.pk == officer.pk:
-            return
         services.reply_approve(reply=reply, actor=leader)
     appeal.refresh_from_db()
     if appeal.status != Appeal.Status.REPLIED or age_days < 2 or rng.random() < 0.15:
@@ -837,7 +862,7 @@ def _appeals(rng: random.Random, leaves: dict) -> int:
             )
             age_days = 180 * (i / DEMO_APPEALS) ** 1.3 + rng.random()
             _play(rng, done.appeal, age_days)
-            _shift(done.appeal, dt.timedelta(days=age_days))
+            _backdate(rng, done.appeal, age_days)
         made += 1
     return made
 
@@ -855,7 +880,8 @@ def seed(out=None) -> None:
             f", model v{result.model.version} accuracy {result.model.accuracy:.3f} "
             f"macro-F1 {result.model.macro_f1:.3f}"
         )
-    made = _appeals(rng, leaves)
+    with transaction.atomic():  # one commit (fsync) instead of one per appeal
+        made = _appeals(rng, leaves)
     services.appeals_escalate()
     metrics_refresh(full=True)
     if out:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -77,6 +78,18 @@ class DisputeDetailSerializer(DisputeSerializer):
         return PartySerializer(parties_masked(obj), many=True).data
 
 
+@extend_schema(
+    parameters=[
+        OpenApiParameter(name, str, description=text)
+        for name, text in [
+            ("status", "registered, mediating, agreed, referred, reopened, closed"),
+            ("level", "risk level code, e.g. red"),
+            ("type", "dispute type code"),
+            ("unit", "station code"),
+            ("q", "number, summary or address text; or a party's phone / ID number"),
+        ]
+    ]
+)
 class DisputeList(generics.ListAPIView):
     """Disputes the caller may see; filters: status, level, type, unit (code), q."""
 
@@ -104,6 +117,7 @@ class DisputeParties(APIView):
 
     permission_classes = [roles_only(*STAFF)]
 
+    @extend_schema(request=None, responses=PartySerializer(many=True))
     def post(self, request, pk: int):
         dispute = get_visible_or_404(
             request.user, disputes_visible(request.user), pk=pk

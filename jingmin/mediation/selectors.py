@@ -8,11 +8,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from jingmin.accounts.roles import Role
 from jingmin.accounts.scoping import visible
+from jingmin.core.calendar import SHANGHAI
 from jingmin.core.crypto import blind_index
 from jingmin.core.exceptions import DomainError
 from jingmin.core.identity import validate_id_number
@@ -175,38 +177,51 @@ def stats_rows(
         qs = qs.filter(created_at__date__gte=since)
     if until:
         qs = qs.filter(created_at__date__lte=until)
-    labels = dict(Dispute.Type.choices)
-    groups: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {m: 0 for m, _label in METRICS} | {"days": []}
+    if group_by == "unit":
+        key = F("unit__name")
+    elif group_by == "month":
+        key = TruncMonth("created_at", tzinfo=SHANGHAI)
+    else:
+        key = F("type")
+    agreed = Q(agreed_at__isnull=False)
+    counts = (
+        qs.order_by()
+        .annotate(key=key)
+        .values("key")
+        .annotate(
+            registered=Count("pk"),
+            agreed=Count("pk", filter=agreed),
+            referred=Count("pk", filter=Q(referred_at__isnull=False)),
+            reopened=Count("pk", filter=Q(reopen_count__gt=0)),
+            criminal=Count("pk", filter=Q(escalated_to_case=Dispute.CaseKind.CRIMINAL)),
+            administrative=Count(
+                "pk", filter=Q(escalated_to_case=Dispute.CaseKind.ADMINISTRATIVE)
+            ),
+        )
     )
-    for d in qs.only(
-        "type",
-        "unit__name",
-        "created_at",
-        "agreed_at",
-        "referred_at",
-        "reopen_count",
-        "escalated_to_case",
+    days: dict[Any, list[float]] = defaultdict(list)
+    for k, agreed_at, created_at in (
+        qs.order_by()
+        .filter(agreed)
+        .annotate(key=key)
+        .values_list("key", "agreed_at", "created_at")
     ):
-        if group_by == "unit":
-            key = d.unit.name
-        elif group_by == "month":
-            key = f"{timezone.localtime(d.created_at):%Y-%m}"
+        days[k].append((agreed_at - created_at).total_seconds() / 86400)
+    labels = dict(Dispute.Type.choices)
+    groups: dict[str, dict[str, Any]] = {}
+    for row in counts:
+        k = row.pop("key")
+        if group_by == "month":
+            label = (
+                f"{timezone.localtime(k, SHANGHAI):%Y-%m}"
+                if isinstance(k, dt.datetime)
+                else f"{k:%Y-%m}"
+            )
+        elif group_by == "unit":
+            label = k
         else:
-            key = str(labels[d.type])
-        g = groups[key]
-        g["registered"] += 1
-        if d.agreed_at:
-            g["agreed"] += 1
-            g["days"].append((d.agreed_at - d.created_at).total_seconds() / 86400)
-        if d.referred_at:
-            g["referred"] += 1
-        if d.reopen_count:
-            g["reopened"] += 1
-        if d.escalated_to_case == Dispute.CaseKind.CRIMINAL:
-            g["criminal"] += 1
-        if d.escalated_to_case == Dispute.CaseKind.ADMINISTRATIVE:
-            g["administrative"] += 1
+            label = str(labels.get(k, k))
+        groups[label] = row | {"days": days.get(k, [])}
     rows = []
     for key in sorted(groups):
         g = groups[key]

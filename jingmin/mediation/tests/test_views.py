@@ -449,3 +449,21 @@ def test_leader_filters_the_due_list_by_officer(county, client_for):
         url("followups"), {"officer": county["leader_a"].pk}
     ).content.decode()
     assert d.number in body  # not an officer with follow-ups: the filter is ignored
+
+
+def test_stats_by_month_and_type_count_each_outcome(county):
+    from jingmin.mediation.selectors import stats_rows
+
+    officer = county["officer_a"]
+    d = register(officer, created_at=at(D(2026, 3, 31), hour=23))  # still March in Shanghai
+    services.agreement_create(dispute=d, terms="和解", signed_on=D(2026, 4, 2), actor=officer)
+    Dispute.objects.filter(pk=d.pk).update(agreed_at=at(D(2026, 4, 2), hour=23))
+    e = register(officer, type=Dispute.Type.DEBT, created_at=at(D(2026, 4, 1)))
+    services.dispute_escalation_record(dispute=e, kind="criminal", note="", actor=officer)
+    months = {r["key"]: r for r in stats_rows(county["supervisor"], group_by="month")}
+    assert set(months) == {"2026-03", "2026-04"}
+    assert (months["2026-03"]["agreed"], months["2026-03"]["median_days"]) == (1, 2.0)
+    assert months["2026-04"]["criminal"] == 1
+    types = {r["key"]: r for r in stats_rows(county["leader_a"], group_by="type")}
+    assert types["债务纠纷"]["registered"] == 1 and types["邻里纠纷"]["agreed"] == 1
+    assert stats_rows(county["leader_b"], group_by="unit") == []

@@ -14,6 +14,8 @@ from typing import Any
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -198,6 +200,13 @@ class AppealCollection(APIView):
             return [permissions.AllowAny()]
         return [permissions.IsAuthenticated(), IsStaffMember()]
 
+    @extend_schema(
+        request=AppealCreateSerializer,
+        responses={201: OpenApiTypes.OBJECT},
+        auth=[],
+        operation_id="appeals_create",
+        summary="提交诉求（匿名可用；支持 Idempotency-Key）",
+    )
     def post(self, request: Request) -> Response:
         rate_limit_hit("appeals.api.submit", client_ip(request), SUBMIT_RATE)
         serializer = AppealCreateSerializer(data=request.data)
@@ -226,6 +235,11 @@ class AppealCollection(APIView):
             response["Idempotent-Replayed"] = "true"
         return response
 
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT},
+        operation_id="appeals_list",
+        summary="诉求列表（工作人员，按权限范围）",
+    )
     def get(self, request: Request) -> Response:
         params = request.query_params
         filters = selectors.AppealFilters(
@@ -253,6 +267,12 @@ def _int(value: str | None) -> int | None:
 class AppealTrack(APIView):
     permission_classes = [permissions.AllowAny]
 
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT},
+        auth=[],
+        operation_id="appeals_track",
+        summary="凭查询码查看进度",
+    )
     def get(self, request: Request, tracking_code: str) -> Response:
         rate_limit_hit("appeals.track", client_ip(request), TRACK_RATE)
         number, _secret = services.tracking_code_split(tracking_code)
@@ -273,6 +293,11 @@ class AppealTrack(APIView):
 class AppealDetail(APIView):
     permission_classes = [permissions.IsAuthenticated, IsStaffMember]
 
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT},
+        operation_id="appeals_retrieve",
+        summary="诉求详情",
+    )
     def get(self, request: Request, pk: int) -> Response:
         appeal = scoping.get_visible_or_404(
             request.user, selectors.appeal_base(), pk=pk
@@ -390,6 +415,12 @@ class AppealAction(APIView):
 
     permission_classes = [permissions.IsAuthenticated, IsStaffMember]
 
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={200: OpenApiTypes.OBJECT},
+        operation_id="appeals_action",
+        summary="办理操作（accept、object、reply、approve、answer、rate……）",
+    )
     def post(self, request: Request, pk: int, action: str) -> Response:
         appeal = scoping.get_visible_or_404(
             request.user, selectors.appeal_base(), pk=pk
@@ -418,6 +449,11 @@ class CategoryList(APIView):
 
     permission_classes = [permissions.AllowAny]
 
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT},
+        operation_id="appeals_categories",
+        summary="诉求类别",
+    )
     def get(self, request: Request) -> Response:
         staff = scoping.is_staff_member(request.user)
         qs = Category.objects.filter(active=True).select_related(
@@ -461,6 +497,11 @@ class Metrics(APIView):
 
     permission_classes = [permissions.IsAuthenticated, IsStaffMember]
 
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT},
+        operation_id="appeals_metrics",
+        summary="三率等统计",
+    )
     def get(self, request: Request) -> Response:
         if request.user.role not in (Role.LEADER, Role.SUPERVISOR, Role.ANALYST):
             raise NotPermitted(_("您的角色不能查看统计"))

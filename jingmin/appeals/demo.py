@@ -775,7 +775,7 @@ def _play(rng: random.Random, appeal: Appeal, age_days: float) -> None:
     appeal.refresh_from_db()
     supervisor = _staff("supervisor")
     if appeal.status == Appeal.Status.TRIAGED and supervisor is not None:
-        if rng.random() < 0.7 or age_days > 3:
+        if age_days > 3:  # recent ones stay in the operator's queue
             unit = Unit.objects.filter(kind=Unit.Kind.COMMAND).first()
             services.appeal_designate(appeal=appeal, actor=supervisor, unit=unit)
             appeal.refresh_from_db()

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
+from django.db import DatabaseError, connection
 from drf_spectacular.validation import validate_schema
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
@@ -86,18 +87,49 @@ def _fuzz(schema, mutate=None, **call_kwargs) -> list[str]:
             max_examples=EXAMPLES,
             deadline=None,
             database=None,
-            derandomize=True,
+            derandomize=not os.environ.get("FUZZ_RANDOM"),
             suppress_health_check=list(HealthCheck),
         )
         def run(case):
             if mutate:
                 mutate(case)
-            response = case.call(**call_kwargs)
+            try:
+                response = case.call(**call_kwargs)
+            except Exception as exc:  # the error page itself failed: a real 500
+                failures.append(
+                    f"{case.as_curl_command()} {case.body!r} raised {exc!r}"
+                )
+                raise AssertionError(failures[0]) from exc
             if response.status_code >= 500:
                 failures.append(f"{response.status_code} {case.as_curl_command()}")
+            # A swallowed database error would poison every later request (PostgreSQL).
+            with connection.cursor() as cursor:
+                try:
+                    cursor.execute("SELECT 1")
+                except DatabaseError as exc:
+                    failures.append(
+                        f"{case.as_curl_command()} {case.body!r} left {exc}"
+                    )
+                    raise AssertionError(failures[0]) from exc
 
         run()
     return failures
+
+
+@pytest.fixture
+def wsgi_app():
+    """The real WSGI app, minus the per-request connection closing the test client
+    also switches off: the test's transaction must survive each call."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield get_wsgi_application()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
@@ -116,20 +148,20 @@ def seeded(county):
     return county
 
 
-def test_schemathesis_finds_no_server_error_in_rest_api(client, seeded):
+def test_schemathesis_finds_no_server_error_in_rest_api(client, seeded, wsgi_app):
     admin = make_user("svc-admin", Role.ADMIN, is_service_account=True)
     _token, raw = token_issue(actor=None, user=admin, name="fuzz")
     raw_schema = _api_schema(client)
     schema = schemathesis.openapi.from_dict(raw_schema)
-    schema.app = get_wsgi_application()
+    schema.app = wsgi_app
     failures = _fuzz(schema, headers={"Authorization": f"Token {raw}"})
     assert failures == []
 
 
-def test_schemathesis_finds_no_server_error_in_open311(seeded):
+def test_schemathesis_finds_no_server_error_in_open311(seeded, wsgi_app):
     _client, key = client_issue(actor=None, name="fuzz", rate_per_minute=1_000_000)
     schema = schemathesis.openapi.from_dict(open311_schema())
-    schema.app = get_wsgi_application()
+    schema.app = wsgi_app
 
     def with_real_key(case):
         if case.method == "POST" and isinstance(case.body, dict):

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from jingmin.accounts.roles import Role
@@ -55,6 +57,8 @@ class UnitViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         qs = Unit.objects.all()
         if kind := self.request.query_params.get("kind"):
+            if kind not in Unit.Kind.values:
+                raise ValidationError({"kind": _("未知的单位类型")})
             qs = qs.filter(kind=kind)
         active = _flag(self.request.query_params.get("active"))
         return qs if active is None else qs.filter(is_active=active)

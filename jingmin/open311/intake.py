@@ -247,6 +247,7 @@ def _fingerprint(request: HttpRequest) -> dict[str, Any]:
 def request_create(request: HttpRequest) -> tuple[int, list[dict[str, Any]]]:
     """(HTTP status, the ``service_requests`` body) for POST requests."""
     _check_envelope(request)
+    params.refuse_nul(request, {})
     params.check_jurisdiction(params.either(request, "jurisdiction_id"))
     client = client_authenticate(params.either(request, "api_key"))
     parsed = parse(request)

@@ -28,6 +28,17 @@ def value(data: QueryDict, name: str) -> str:
     return (data.get(name) or "").strip()
 
 
+def refuse_nul(request: HttpRequest, kwargs: dict) -> None:
+    """NUL cannot be stored or compared in PostgreSQL text: refuse it at the door."""
+    values = [*kwargs.values()]
+    for data in (request.GET, request.POST):
+        for key, items in data.lists():
+            values.append(key)
+            values.extend(items)
+    if any("\x00" in v for v in values if isinstance(v, str)):
+        raise bad_request(_("参数中含有不允许的控制字符"))
+
+
 def either(request: HttpRequest, name: str) -> str:
     """From the POST body or the query string (clients use both for api_key)."""
     return value(request.POST, name) or value(request.GET, name)
@@ -40,13 +51,22 @@ def check_jurisdiction(given: str) -> None:
 
 
 def parse_w3c(raw: str) -> dt.datetime | None:
-    """The date-time, or None when it is not W3C with a timezone."""
+    """The date-time in UTC, or None when it is not W3C with a real timezone.
+
+    Offsets beyond ±14:00 exist nowhere (PostgreSQL refuses them) and years outside
+    1900–2999 are typing errors; both are refused rather than passed to the database.
+    """
     if not _W3C.match(raw):
         return None
     try:
-        return parse_datetime(raw)
+        parsed = parse_datetime(raw)
+        offset = parsed.utcoffset() if parsed else None
+        if offset is None or abs(offset) > dt.timedelta(hours=14):
+            return None
+        parsed = parsed.astimezone(dt.UTC)
     except (ValueError, OverflowError):
         return None
+    return parsed if 1900 <= parsed.year <= 2999 else None
 
 
 def w3c_datetime(data: QueryDict, name: str) -> dt.datetime | None:

@@ -156,9 +156,13 @@ def _request_query(request: HttpRequest) -> selectors.RequestQuery:
             _("status 只能是 open 或 closed，收到：%(v)s")
             % {"v": ",".join(unknown)[:60]}
         )
+    ids = params.comma_list(data, "service_request_id")
+    codes = params.comma_list(data, "service_code")
+    if len(ids) > selectors.MAX_RESULTS or len(codes) > selectors.MAX_RESULTS:
+        raise bad_request(_("一次最多查询 1000 个编号或服务"))
     return selectors.RequestQuery(
-        ids=tuple(params.comma_list(data, "service_request_id")),
-        service_codes=tuple(params.comma_list(data, "service_code")),
+        ids=tuple(ids),
+        service_codes=tuple(codes),
         start=start,
         end=end,
         statuses=tuple(sorted({s.lower() for s in statuses})),

@@ -1,6 +1,7 @@
 from importlib import import_module
 
 from django.core.management.base import BaseCommand
+from django.db import transaction
 
 # Order matters: later seeds use what earlier ones made.
 SEED_MODULES = [
@@ -26,4 +27,6 @@ class Command(BaseCommand):
                     raise
                 continue
             self.stdout.write(f"seeding {name.split('.')[1]}…")
-            module.seed(out=self.stdout)
+            # One transaction per app: all or nothing, and one fsync instead of thousands.
+            with transaction.atomic():
+                module.seed(out=self.stdout)

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import shapely
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -74,6 +75,7 @@ def county_area() -> shapely.Geometry | None:
 
 def _parse_time(text: str, field: str) -> dt.datetime:
     value = text.strip()
+    tz = timezone.get_current_timezone()
     try:
         if len(value) == 10:
             parsed = dt.datetime.combine(dt.date.fromisoformat(value), dt.time())
@@ -84,8 +86,8 @@ def _parse_time(text: str, field: str) -> dt.datetime:
             _("%(field)s 不是有效的时间：%(value)s")
             % {"field": field, "value": value[:40]}
         ) from exc
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)  # zoneinfo resolves DST folds itself
     return parsed
 
 
@@ -119,7 +121,15 @@ class Validator:
     ) -> tuple[Row | None, list[tuple[str, str]]]:
         """The parsed row, or the list of (field, message) that is wrong with it."""
         errors: list[tuple[str, str]] = []
-        get = lambda k: str(rec.get(k) or "").strip()  # noqa: E731
+
+        def get(key: str) -> str:
+            value = rec.get(key)
+            return (
+                value.strip()
+                if isinstance(value, str)
+                else ("" if value is None else str(value))
+            )
+
         type_key = get("type")
         type_id = self.types.get(type_key.lower()) or self.types.get(
             normalize_text(type_key)
@@ -292,29 +302,61 @@ def validate(path: str | Path, *, progress: Progress | None = None) -> ImportPla
     return ImportPlan(rows=rows, errors=listed, error_count=count)
 
 
+COLUMNS = [
+    "type_id",
+    "occurred_from",
+    "occurred_to",
+    "lon",
+    "lat",
+    "address",
+    "unit_id",
+    "source",
+    "batch",
+    "created_at",
+]
+
+
 def insert(path: str | Path, *, batch_id: str, progress: Progress | None = None) -> int:
-    """Second pass: the file was validated; insert it (caller holds the transaction)."""
+    """Second pass: the file was validated; insert it (caller holds the transaction).
+
+    Rows go in with one executemany per batch rather than bulk_create: the ORM's
+    per-value compilation cost more than the database itself (profiled on 50,000 rows);
+    datetimes are adapted by the backend's own ``adapt_datetimefield_value``.
+    """
     validator = Validator()
     created = 0
-    for batch, errors in _batches(Path(path), validator, progress):
-        if errors:  # the file changed between the passes
-            raise ValueError(_("文件在校验后被修改：第 %(n)s 行") % {"n": errors[0][0]})
-        Incident.objects.bulk_create(
-            [
-                Incident(
-                    type_id=r.type_id,
-                    occurred_from=r.start,
-                    occurred_to=r.end,
-                    lon=r.lon,
-                    lat=r.lat,
-                    address=r.address,
-                    unit_id=r.unit_id,
-                    source=Incident.Source.IMPORT,
-                    batch=batch_id,
+    qn = connection.ops.quote_name
+    adapt = connection.ops.adapt_datetimefield_value
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - identifiers from the model, values bound
+        qn(Incident._meta.db_table),
+        ", ".join(qn(c) for c in COLUMNS),
+        ", ".join(["%s"] * len(COLUMNS)),
+    )
+    now = adapt(timezone.now())
+    source = Incident.Source.IMPORT.value
+    with connection.cursor() as cursor:
+        for batch, errors in _batches(Path(path), validator, progress):
+            if errors:  # the file changed between the passes
+                raise ValueError(
+                    _("文件在校验后被修改：第 %(n)s 行") % {"n": errors[0][0]}
                 )
-                for r in batch
-            ],
-            batch_size=BATCH,
-        )
-        created += len(batch)
+            cursor.executemany(
+                sql,
+                [
+                    (
+                        r.type_id,
+                        adapt(r.start),
+                        adapt(r.end) if r.end else None,
+                        r.lon,
+                        r.lat,
+                        r.address,
+                        r.unit_id,
+                        source,
+                        batch_id,
+                        now,
+                    )
+                    for r in batch
+                ],
+            )
+            created += len(batch)
     return created

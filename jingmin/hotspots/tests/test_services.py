@@ -131,12 +131,16 @@ def test_knox_and_forecast(county, data, django_capture_on_commit_callbacks):
     )  # a month of data cannot test a forecast
 
 
-def test_an_unexpected_error_marks_the_analysis_failed(county, data, django_capture_on_commit_callbacks, monkeypatch):
+def test_an_unexpected_error_marks_the_analysis_failed(
+    county, data, django_capture_on_commit_callbacks, monkeypatch
+):
     from jingmin.hotspots import runner
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(runner, "hotspot", broken)
-    a = run("hotspot", {"cell": 500}, county["analyst"], django_capture_on_commit_callbacks)
+    a = run(
+        "hotspot", {"cell": 500}, county["analyst"], django_capture_on_commit_callbacks
+    )
     assert a.status == "failed" and "RuntimeError" in a.message and a.progress == 100

@@ -19,6 +19,7 @@ from pathlib import Path
 import joblib
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
@@ -113,7 +114,8 @@ def classifier_train(*, activate: bool = True) -> TrainResult:
     texts, labels = training_data()
     if len(texts) < MIN_SAMPLES or len(set(labels)) < 2:
         raise DomainError(
-            f"训练样本不足：需要至少 {MIN_SAMPLES} 条、2 个类别，现有 {len(texts)} 条",
+            _("训练样本不足：需要至少 %(min)s 条、2 个类别，现有 %(n)s 条")
+            % {"min": MIN_SAMPLES, "n": len(texts)},
             code="too_few_samples",
         )
     accuracy, macro_f1, n_test = evaluate(texts, labels)
@@ -156,7 +158,7 @@ def _active_pipeline() -> Pipeline | None:
             data = path.read_bytes()
             if hashlib.sha256(data).hexdigest() != row.sha256:
                 raise DomainError(
-                    f"模型文件 {path.name} 与数据库记录不符，拒绝加载",
+                    _("模型文件 %(f)s 与数据库记录不符，拒绝加载") % {"f": path.name},
                     code="model_tampered",
                 )
             _loaded["pipeline"] = joblib.load(path)

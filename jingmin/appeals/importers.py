@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from pypinyin import lazy_pinyin
 
 from jingmin.audit.services import event_record
@@ -60,7 +61,9 @@ def labelled_import(
     header = [h.strip() for h in reader.fieldnames or []]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise ImportFailed("CSV 缺少列", [("表头", c, "缺少必需的列") for c in missing])
+        raise ImportFailed(
+            _("CSV 缺少列"), [(_("表头"), c, _("缺少必需的列")) for c in missing]
+        )
     by_key = {}
     for category in Category.objects.all():
         by_key[category.code] = category
@@ -70,15 +73,15 @@ def labelled_import(
     to_create: dict[str, None] = {}
     for line, raw in enumerate(reader, start=2):
         row = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
-        record = f"第{line}行"
+        record = _("第%(n)s行") % {"n": line}
         body = normalize_text(row.get("body", ""))
         if not body:
-            errors.append((record, "body", "内容为空"))
+            errors.append((record, "body", _("内容为空")))
         elif len(body) > BODY_MAX:
-            errors.append((record, "body", f"内容超过 {BODY_MAX} 字"))
+            errors.append((record, "body", _("内容超过 %(n)s 字") % {"n": BODY_MAX}))
         name = row.get("category", "")
         if not name:
-            errors.append((record, "category", "类别为空"))
+            errors.append((record, "category", _("类别为空")))
         elif name not in by_key:
             if create_categories:
                 to_create[name] = None
@@ -87,7 +90,8 @@ def labelled_import(
                     (
                         record,
                         "category",
-                        f"未知类别“{name}”（可用 --create-categories 创建）",
+                        _("未知类别“%(c)s”（可用 --create-categories 创建）")
+                        % {"c": name},
                     )
                 )
         created = None
@@ -95,7 +99,11 @@ def labelled_import(
             created = _parse_time(row["created_at"])
             if created is None:
                 errors.append(
-                    (record, "created_at", f"无法识别的时间“{row['created_at']}”")
+                    (
+                        record,
+                        "created_at",
+                        _("无法识别的时间“%(v)s”") % {"v": row["created_at"]},
+                    )
                 )
         lon = lat = None
         if row.get("lon") or row.get("lat"):
@@ -104,7 +112,7 @@ def labelled_import(
                 if not (-180 <= lon <= 180 and -90 <= lat <= 90):
                     raise ValueError
             except (KeyError, ValueError):
-                errors.append((record, "lon/lat", "坐标无效"))
+                errors.append((record, "lon/lat", _("坐标无效")))
         rows.append(
             {
                 "title": normalize_text(row.get("title", ""))[:200],
@@ -117,9 +125,11 @@ def labelled_import(
             }
         )
     if errors:
-        raise ImportFailed(f"导入失败：{len(errors)} 处错误，未导入任何数据", errors)
+        raise ImportFailed(
+            _("导入失败：%(n)s 处错误，未导入任何数据") % {"n": len(errors)}, errors
+        )
     if not rows:
-        raise ImportFailed("CSV 没有数据行", [("文件", "", "没有数据行")])
+        raise ImportFailed(_("CSV 没有数据行"), [(_("文件"), "", _("没有数据行"))])
     now = timezone.now()
     with transaction.atomic():
         for name in to_create:

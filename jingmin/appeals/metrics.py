@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jingmin.accounts.roles import Role
 from jingmin.audit.services import event_record
@@ -296,7 +297,7 @@ def metrics_total(**filters: Any) -> Figures:
         for b, n in r.hours.items():
             hours[b] += n
     formula = rows[0].formula if rows else formula_active().definition
-    return Figures("合计", None, counts, dict(hours), formula)
+    return Figures(_("合计"), None, counts, dict(hours), formula)
 
 
 @transaction.atomic
@@ -310,7 +311,7 @@ def figures_publish(
 ) -> PublishedFigure:
     """Freeze a table with the formula it was computed with (supervisor only)."""
     if getattr(actor, "role", "") != Role.SUPERVISOR:
-        raise NotPermitted("只有指挥中心可以发布数据", code="role_not_allowed")
+        raise NotPermitted(_("只有指挥中心可以发布数据"), code="role_not_allowed")
     formula = formula_active()
     published = PublishedFigure.objects.create(
         period=period,

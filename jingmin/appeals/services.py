@@ -899,24 +899,32 @@ def appeal_provide_info(
 
 @transaction.atomic
 def reply_submit(
-    *, appeal: Appeal, actor: Any, body: str, request: Any = None
+    *, appeal: Appeal, actor: Any, body: str, submit: bool = True, request: Any = None
 ) -> Reply:
-    """An officer submits a reply for the leader's approval."""
+    """An officer saves a draft reply (``submit=False``) or submits it for the
+    leader's approval; the appeal keeps one draft, updated in place."""
     appeal = _lock(appeal)
     _must_see(actor, appeal)
     transition_check(appeal, "reply_submit", actor)
     if appeal.forwarded_to_id and appeal.unit_id is None:
         raise NotPermitted(_("转办诉求由部门答复"), code="role_not_allowed")
     body = _required_text(body, field="body", label=_("答复内容"), maximum=BODY_MAX)
-    appeal.replies.filter(status=Reply.Status.SUBMITTED).update(
-        status=Reply.Status.RETURNED, review_note=_("已被新的答复稿替代")
-    )
-    reply = Reply.objects.create(
-        appeal=appeal, body=body, status=Reply.Status.SUBMITTED, author=actor
-    )
+    if submit:
+        appeal.replies.filter(status=Reply.Status.SUBMITTED).update(
+            status=Reply.Status.RETURNED, review_note=_("已被新的答复稿替代")
+        )
+    status = Reply.Status.SUBMITTED if submit else Reply.Status.DRAFT
+    reply = appeal.replies.filter(status=Reply.Status.DRAFT).last()
+    if reply is None:
+        reply = Reply.objects.create(
+            appeal=appeal, body=body, status=status, author=actor
+        )
+    else:
+        reply.body, reply.status, reply.author = body, status, actor
+        reply.save(update_fields=["body", "status", "author"])
     _log(
         appeal,
-        "reply_submit",
+        "reply_submit" if submit else "reply_draft",
         actor,
         status_from=appeal.status,
         public=False,

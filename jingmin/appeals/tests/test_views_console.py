@@ -338,3 +338,16 @@ def test_problem_of_the_month(client_for, county, cats):
         .get(reverse("appeals:public_results"))
         .content.decode()
     )
+
+
+def test_reply_draft_is_saved_then_submitted(client_for, county, cats):
+    a = submit(cats.order, point=IN_A).appeal
+    officer = client_for(county["officer_a"])
+    act(officer, a, "accept")
+    act(officer, a, "reply_submit", {"body": "草稿第一版", "submit": "0"})
+    page = officer.get(reverse("appeals:console_detail", args=[a.pk]))
+    assert page.context["forms"]["reply"].initial["body"] == "草稿第一版"
+    assert page.context["d"].pending_reply is None  # the leader sees nothing yet
+    act(officer, a, "reply_submit", {"body": "定稿", "submit": "1"})
+    reply = a.replies.get()
+    assert (reply.status, reply.body) == ("submitted", "定稿")

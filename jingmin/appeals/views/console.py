@@ -190,6 +190,17 @@ def _mediation_url(appeal: Appeal) -> str:
         return ""
 
 
+def _reply_start(detail: selectors.StaffDetail) -> str:
+    """The saved draft, else the category's reply template."""
+    draft = next(
+        (r for r in reversed(detail.replies) if r.status == Reply.Status.DRAFT), None
+    )
+    if draft is not None:
+        return draft.body
+    category = detail.appeal.category
+    return category.reply_template if category else ""
+
+
 def _detail_context(request: HttpRequest, pk: int, **extra) -> dict:
     detail = selectors.appeal_detail_for(viewer=request.user, pk=pk)
     appeal = detail.appeal
@@ -208,11 +219,7 @@ def _detail_context(request: HttpRequest, pk: int, **extra) -> dict:
             "triage": TriageForm(initial={"category": appeal.category_id}),
             "dispatch": DispatchForm(),
             "reason": ReasonForm(),
-            "reply": ReplyForm(
-                initial={
-                    "body": appeal.category.reply_template if appeal.category else ""
-                }
-            ),
+            "reply": ReplyForm(initial={"body": _reply_start(detail)}),
             "approve": ApproveForm(
                 initial={
                     "reply": detail.pending_reply.pk if detail.pending_reply else None,
@@ -422,7 +429,7 @@ ACTIONS: dict[str, Callable] = {
         appeal=a, actor=r.user, text=_text(p), request=r
     ),
     "reply_submit": lambda r, a, p: services.reply_submit(
-        appeal=a, actor=r.user, body=_body(p), request=r
+        appeal=a, actor=r.user, body=_body(p), submit=p.get("submit") != "0", request=r
     ),
     "reply_approve": _act_approve,
     "department_answer": lambda r, a, p: services.department_answer(

@@ -177,24 +177,38 @@ def document_tokens(fields: dict[str, str]) -> list[tuple[str, str, float]]:
     return [(token, field, weight) for (token, field), weight in rows.items()]
 
 
-def query_tokens(query: str) -> dict[str, float]:
-    """Query token → how much a match counts (1 for the citizen's words)."""
-    tokens: dict[str, float] = {}
+def query_groups(query: str) -> dict[str, tuple[str, float]]:
+    """Query token → (the citizen's word it stands for, how much a match counts).
+
+    A word and its synonyms form one group: a guide scores for a group once, with
+    its best token, so a concept said three ways in a guide does not outweigh a
+    rarer word the citizen actually used (钱包丢了: 钱包 must count)."""
+    tokens: dict[str, tuple[str, float]] = {}
+
+    def add(token: str, group: str, weight: float) -> None:
+        if token not in tokens or tokens[token][1] < weight:
+            tokens[token] = (group, weight)
+
     raw = (query or "").strip().lower()
     for part in raw.split():
         if _ASCII.match(part):
-            tokens[part] = 1.0
+            add(part, part, 1.0)
     for word in words(raw):
-        tokens[word] = 1.0
+        add(word, word, 1.0)
         for synonym in SYNONYMS.get(word, []):
-            tokens.setdefault(synonym, 0.7)
+            add(synonym, word, 0.7)
             for sub in words(synonym):
-                tokens.setdefault(sub, 0.5)
-    for word, synonyms in SYNONYMS.items():
-        if len(word) > 1 and word in raw:
+                add(sub, word, 0.5)
+    for phrase, synonyms in SYNONYMS.items():
+        if len(phrase) > 1 and phrase in raw:
             for synonym in synonyms:
-                tokens.setdefault(synonym, 0.7)
+                add(synonym, phrase, 0.7)
     return tokens
+
+
+def query_tokens(query: str) -> dict[str, float]:
+    """Query token → how much a match counts (1 for the citizen's own words)."""
+    return {token: weight for token, (_g, weight) in query_groups(query).items()}
 
 
 def rank(
@@ -202,18 +216,21 @@ def rank(
 ) -> list[tuple[int, float]]:
     """(guide id, score), best first. ``postings``: (guide, token, weight) rows that
     match any query token, as read from SearchToken."""
-    wanted = query_tokens(query)
+    wanted = query_groups(query)
     guides_per_token: dict[str, set[int]] = defaultdict(set)
     for guide, token, _weight in postings:
         guides_per_token[token].add(guide)
-    scores: dict[int, float] = defaultdict(float)
-    best: dict[tuple[int, str], float] = {}
+    best: dict[tuple[int, str], float] = defaultdict(float)
     for guide, token, weight in postings:
-        key = (guide, token)
-        best[key] = max(best.get(key, 0.0), weight)
-    for (guide, token), weight in best.items():
+        if token not in wanted:
+            continue
+        group, query_weight = wanted[token]
         rarity = math.log(1 + total_guides / len(guides_per_token[token]))
-        scores[guide] += weight * wanted.get(token, 0.0) * rarity
+        key = (guide, group)
+        best[key] = max(best[key], weight * query_weight * rarity)
+    scores: dict[int, float] = defaultdict(float)
+    for (guide, _group), value in best.items():
+        scores[guide] += value
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 

@@ -3,6 +3,7 @@ free slots, and the scoped staff lists."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import difflib
 from collections import defaultdict
@@ -217,6 +218,14 @@ def csv_row(record: dict[str, Any]) -> list[str]:
         value = record[column]
         row.append(gc.as_text(column, value) if column in gc.LIST_FIELDS else value)
     return row
+
+
+def write_csv(stream: Any, records: list[dict[str, Any]]) -> None:
+    """The CSV of the open-data export (download and command alike)."""
+    writer = csv.writer(stream)
+    writer.writerow(export_columns())
+    for record in records:
+        writer.writerow(csv_row(record))
 
 
 def latest_versions(limit: int = 50) -> QuerySet[GuideVersion]:

@@ -3,7 +3,6 @@ time-promise statistics, appointments and the enforcement-transparency page."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 
@@ -148,18 +147,11 @@ def open_data_json(request):
     return response
 
 
-def write_csv(stream, records) -> None:
-    writer = csv.writer(stream)
-    writer.writerow(selectors.export_columns())
-    for record in records:
-        writer.writerow(selectors.csv_row(record))
-
-
 def open_data_csv(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="service-guides.csv"'
     response.write("\ufeff")  # Excel opens UTF-8 CSV correctly only with a BOM
-    write_csv(response, selectors.catalogue_export())
+    selectors.write_csv(response, selectors.catalogue_export())
     return response
 
 

@@ -3,7 +3,6 @@ import json
 from django.core.management.base import BaseCommand
 
 from jingmin.catalogue import selectors
-from jingmin.catalogue.views import write_csv
 
 
 class Command(BaseCommand):
@@ -17,4 +16,4 @@ class Command(BaseCommand):
         if options["format"] == "json":
             self.stdout.write(json.dumps(records, ensure_ascii=False, indent=1))
         else:
-            write_csv(self.stdout, records)
+            selectors.write_csv(self.stdout, records)

@@ -104,6 +104,18 @@ class PartyForm(forms.Form):
 PartyFormSet = formset_factory(PartyForm, extra=3, max_num=8)
 
 
+class DisputeEditForm(forms.Form):
+    type = forms.ChoiceField(label=_("纠纷类型"), choices=Dispute.Type.choices)
+    summary = forms.CharField(label=_("简要情况"), widget=forms.Textarea)
+    address = forms.CharField(label=_("发生地址"), max_length=200, required=False)
+    lon = forms.FloatField(label=_("经度"), required=False)
+    lat = forms.FloatField(label=_("纬度"), required=False)
+
+
+class MediatorReportForm(forms.Form):
+    reporter = forms.CharField(label=_("报告人（调解员及所在调委会）"), max_length=100)
+
+
 class ChecklistForm(forms.Form):
     threats_violence = forms.BooleanField(label=_("已有威胁或暴力行为"), required=False)
     weapons = forms.BooleanField(label=_("涉及刀具、枪支等凶器"), required=False)

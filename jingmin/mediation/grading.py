@@ -236,7 +236,7 @@ def grade(dispute: Dispute) -> Grade:
     if not scale:
         return Grade(score, "", reasons)
     chosen = next((lvl for lvl in scale if score >= lvl.min_score), scale[-1])
-    if dispute.source == Dispute.Source.MEDIATOR_REPORT:
+    if dispute.mediator_reported or dispute.source == Dispute.Source.MEDIATOR_REPORT:
         floor = next(
             (lvl for lvl in scale if lvl.code == conf.get("REPORT_MIN_LEVEL")),
             None,

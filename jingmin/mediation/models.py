@@ -138,6 +138,9 @@ class Dispute(models.Model):
         _("来源"), max_length=20, choices=Source.choices, default=Source.STATION
     )
     reporter = models.CharField(_("报告人（调解员/单位）"), max_length=100, blank=True)
+    mediator_reported = models.BooleanField(
+        _("调解员报告可能激化为刑事案件"), default=False
+    )
     status = models.CharField(
         _("状态"),
         max_length=20,

@@ -192,6 +192,7 @@ def dispute_clean(data: DisputeData) -> tuple[dict[str, Any], list[dict[str, Any
         "lat": data.lat,
         "source": data.source,
         "reporter": data.reporter.strip()[:100],
+        "mediator_reported": data.source == Dispute.Source.MEDIATOR_REPORT,
         "amount": data.amount,
         "people_count": data.people_count,
         "threats_violence": data.threats_violence,
@@ -409,7 +410,81 @@ def dispute_link_appeal(
     return dispute
 
 
+@transaction.atomic
+def dispute_update(
+    *,
+    dispute: Dispute,
+    type: str,
+    summary: str,
+    address: str,
+    lon: float | None,
+    lat: float | None,
+    actor: Any,
+    request: Any = None,
+) -> Dispute:
+    """Correct the type, summary or place (e.g. after a one-click registration from an
+    appeal, whose type is only guessed). The handling unit does not change."""
+    _check_actor(dispute, actor)
+    dispute = _locked(dispute)
+    workflow.check(dispute, "edit", actor)
+    probe = DisputeData(
+        type=type,
+        summary=summary,
+        parties=[PartyData(name="-")],
+        address=address,
+        lon=lon,
+        lat=lat,
+    )
+    fields, _parties = dispute_clean(probe)
+    names = ["type", "summary", "address", "address_key", "lon", "lat"]
+    before = {n: getattr(dispute, n) for n in names}
+    for n in names:
+        setattr(dispute, n, fields[n])
+    dispute.save(update_fields=names)
+    graded = _apply_grade(dispute)
+    changed = [n for n in names if before[n] != fields[n] and n != "address_key"]
+    event_record(
+        actor=actor,
+        action="dispute.update",
+        obj=dispute,
+        # the summary may name people: record that it changed, not the text
+        changes={
+            "fields": changed,
+            "type": [before["type"], dispute.type],
+            **graded,
+        },
+        request=request,
+    )
+    return dispute
+
+
 # --- grading ----------------------------------------------------------------
+
+
+@transaction.atomic
+def dispute_mediator_report(
+    *, dispute: Dispute, reporter: str, actor: Any, request: Any = None
+) -> Dispute:
+    """A mediator reports that the dispute may turn criminal (人民调解法 art. 25):
+    the dispute is graded at least MEDIATION_REPORT_MIN_LEVEL from now on."""
+    _check_actor(dispute, actor)
+    reporter = normalize_text(reporter).strip()
+    if not reporter:
+        raise DomainError(_("调解员报告须填写报告人"), field="reporter")
+    dispute = _locked(dispute)
+    workflow.check(dispute, "grade", actor)
+    dispute.mediator_reported = True
+    dispute.reporter = reporter[:100]
+    dispute.save(update_fields=["mediator_reported", "reporter"])
+    graded = _apply_grade(dispute)
+    event_record(
+        actor=actor,
+        action="dispute.mediator_report",
+        obj=dispute,
+        changes={"reporter": dispute.reporter, **graded},
+        request=request,
+    )
+    return dispute
 
 
 @transaction.atomic

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -25,11 +25,13 @@ from . import selectors, services, workflow
 from .forms import (
     AgreementForm,
     ChecklistForm,
+    DisputeEditForm,
     DisputeForm,
     EscalationForm,
     FilterForm,
     FollowUpAddForm,
     FollowUpDoneForm,
+    MediatorReportForm,
     OverrideForm,
     PartyForm,
     PartyFormSet,
@@ -173,6 +175,17 @@ def _detail(request, dispute: Dispute, parties: list) -> HttpResponse:
             "followup_add_form": FollowUpAddForm(),
             "done_form": FollowUpDoneForm(initial={"done_on": today}),
             "reason_form": ReasonForm(),
+            "edit_form": DisputeEditForm(
+                initial={
+                    "type": dispute.type,
+                    "summary": dispute.summary,
+                    "address": dispute.address,
+                    "lon": dispute.lon,
+                    "lat": dispute.lat,
+                }
+            ),
+            "report_form": MediatorReportForm(),
+            "appeal_url": _appeal_url(request, dispute),
             "escalation_form": EscalationForm(),
             "can": {a: workflow.allowed(dispute, a) for a in workflow.TRANSITIONS},
         },
@@ -194,6 +207,51 @@ def _post_action(request, dispute: Dispute, form_class, call) -> Any:
     else:
         messages.success(request, _("已保存"))
     return _back(dispute)
+
+
+def _appeal_url(request, dispute: Dispute) -> str:
+    """The linked appeal's console page, when the appeals app has one."""
+    if not dispute.appeal_id:
+        return ""
+    try:
+        return reverse("appeals:console_detail", args=[dispute.appeal_id])
+    except NoReverseMatch:
+        return ""
+
+
+@require_POST
+@staff_required(*STAFF)
+def dispute_edit(request, pk: int):
+    dispute = _dispute(request, pk)
+    return _post_action(
+        request,
+        dispute,
+        DisputeEditForm,
+        lambda c: services.dispute_update(
+            dispute=dispute,
+            type=c["type"],
+            summary=c["summary"],
+            address=c["address"],
+            lon=c["lon"],
+            lat=c["lat"],
+            actor=request.user,
+            request=request,
+        ),
+    )
+
+
+@require_POST
+@staff_required(*STAFF)
+def dispute_report(request, pk: int):
+    dispute = _dispute(request, pk)
+    return _post_action(
+        request,
+        dispute,
+        MediatorReportForm,
+        lambda c: services.dispute_mediator_report(
+            dispute=dispute, reporter=c["reporter"], actor=request.user, request=request
+        ),
+    )
 
 
 @require_POST

@@ -437,3 +437,52 @@ def test_red_dispute_is_also_sent_by_email_when_the_leader_has_one(
     assert len(sent) == 1
     text = sent[0].read_text(encoding="utf-8")
     assert d.number in text and "张三" not in text
+
+
+def test_update_corrects_the_type_and_place_and_is_audited(county):
+    d = register(county["officer_a"])
+    services.dispute_update(
+        dispute=d,
+        type=Dispute.Type.FAMILY,
+        summary="夫妻争吵",
+        address="测试县甲镇和平路9号",
+        lon=None,
+        lat=None,
+        actor=county["officer_a"],
+    )
+    d.refresh_from_db()
+    assert (d.type, d.address_key, d.unit) == (
+        "family",
+        "测试县甲镇和平路9",
+        county.sta,
+    )
+    event = AuditEvent.objects.get(action="dispute.update")
+    assert event.changes["type"] == ["neighbour", "family"]
+    assert "夫妻争吵" not in str(event.changes)
+    with pytest.raises(DomainError) as exc:
+        services.dispute_update(
+            dispute=d,
+            type="",
+            summary="x",
+            address="",
+            lon=None,
+            lat=None,
+            actor=county["officer_a"],
+        )
+    assert exc.value.field == "type"
+
+
+def test_mediator_report_on_an_existing_dispute_lifts_it_to_orange(county):
+    d = register(county["officer_a"])
+    with pytest.raises(DomainError):
+        services.dispute_mediator_report(
+            dispute=d, reporter=" ", actor=county["officer_a"]
+        )
+    services.dispute_mediator_report(
+        dispute=d, reporter="甲村调委会 王某", actor=county["officer_a"]
+    )
+    d.refresh_from_db()
+    assert d.level == "orange" and "mediator_report" in {
+        r["code"] for r in d.risk_reasons
+    }
+    assert AuditEvent.objects.filter(action="dispute.mediator_report").exists()

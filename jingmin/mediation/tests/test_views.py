@@ -455,11 +455,17 @@ def test_stats_by_month_and_type_count_each_outcome(county):
     from jingmin.mediation.selectors import stats_rows
 
     officer = county["officer_a"]
-    d = register(officer, created_at=at(D(2026, 3, 31), hour=23))  # still March in Shanghai
-    services.agreement_create(dispute=d, terms="和解", signed_on=D(2026, 4, 2), actor=officer)
+    d = register(
+        officer, created_at=at(D(2026, 3, 31), hour=23)
+    )  # still March in Shanghai
+    services.agreement_create(
+        dispute=d, terms="和解", signed_on=D(2026, 4, 2), actor=officer
+    )
     Dispute.objects.filter(pk=d.pk).update(agreed_at=at(D(2026, 4, 2), hour=23))
     e = register(officer, type=Dispute.Type.DEBT, created_at=at(D(2026, 4, 1)))
-    services.dispute_escalation_record(dispute=e, kind="criminal", note="", actor=officer)
+    services.dispute_escalation_record(
+        dispute=e, kind="criminal", note="", actor=officer
+    )
     months = {r["key"]: r for r in stats_rows(county["supervisor"], group_by="month")}
     assert set(months) == {"2026-03", "2026-04"}
     assert (months["2026-03"]["agreed"], months["2026-03"]["median_days"]) == (1, 2.0)
@@ -467,3 +473,29 @@ def test_stats_by_month_and_type_count_each_outcome(county):
     types = {r["key"]: r for r in stats_rows(county["leader_a"], group_by="type")}
     assert types["债务纠纷"]["registered"] == 1 and types["邻里纠纷"]["agreed"] == 1
     assert stats_rows(county["leader_b"], group_by="unit") == []
+
+
+def test_edit_and_report_through_the_console(county, client_for, dispute):
+    client = client_for(county["officer_a"])
+    client.post(
+        url("dispute_edit", dispute.pk),
+        {"type": "debt", "summary": "借款未还", "address": "测试县甲镇1号"},
+    )
+    client.post(url("dispute_report", dispute.pk), {"reporter": "甲村调委会"})
+    dispute.refresh_from_db()
+    assert (dispute.type, dispute.mediator_reported) == ("debt", True)
+    assert (
+        client_for(county["officer_b"])
+        .post(url("dispute_edit", dispute.pk), {"type": "other", "summary": "x"})
+        .status_code
+        == 404
+    )
+
+
+def test_detail_links_to_the_appeal(county, client_for):
+    appeal = make_appeal(unit=county.sta, phone="13700003333")
+    client = client_for(county["officer_a"])
+    client.post(url("dispute_from_appeal", appeal.pk))
+    d = Dispute.objects.get()
+    body = client.get(url("dispute_detail", d.pk)).content.decode()
+    assert reverse("appeals:console_detail", args=[appeal.pk]) in body

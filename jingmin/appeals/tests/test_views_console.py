@@ -351,3 +351,15 @@ def test_reply_draft_is_saved_then_submitted(client_for, county, cats):
     act(officer, a, "reply_submit", {"body": "定稿", "submit": "1"})
     reply = a.replies.get()
     assert (reply.status, reply.body) == ("submitted", "定稿")
+
+
+def test_weekly_trends_scoped_for_leaders_county_wide_for_analysts(county, cats):
+    from jingmin.appeals.selectors import trends_weekly
+
+    for _i in range(3):
+        submit(cats.order, point=IN_A)
+    leader_b = trends_weekly(viewer=county["leader_b"])
+    assert leader_b["categories"] == []
+    analyst = trends_weekly(viewer=county["analyst"])
+    assert [(t.label, t.this_week) for t in analyst["categories"]] == [("噪音扰民", 3)]
+    assert analyst["places"][0].this_week == 3

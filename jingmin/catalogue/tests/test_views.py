@@ -281,3 +281,27 @@ def test_disclosure_edits_in_the_admin_are_audited(county, client_for):
     item = DisclosureItem.objects.get()
     event = AuditEvent.objects.get(action="catalogue.disclosure_create")
     assert event.object_id == str(item.pk) and event.actor_id == county["admin"].pk
+
+
+def test_guide_handled_by_another_body_says_who_to_go_to(client, county):
+    guide = services.guide_create(
+        code="fire-check",
+        area="other",
+        actor=county["admin"],
+        responsible_department=county.depta,
+        content=content(name="消防安全检查", materials=[], steps=[], offices=[]),
+    )
+    services.guide_publish(guide=guide, actor=county["admin"])
+    text = client.get(
+        reverse("catalogue:guide_detail", args=["fire-check"])
+    ).content.decode()
+    assert "由其他部门办理" in text
+    assert county.depta.name in text and county.depta.contact_phone in text
+    listing = client.get(
+        reverse("catalogue:guide_list"), {"area": "other"}
+    ).content.decode()
+    assert "消防安全检查" in listing
+    record = json.loads(client.get(reverse("catalogue:open_data_json")).content)[0]
+    assert (
+        record["handled_by"] == f"{county.depta.name}（{county.depta.contact_phone}）"
+    )

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import shapely
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -321,6 +321,20 @@ def analysis_execute(analysis_id: int) -> str:
             Analysis.Status.FAILED,
             _("分析出错（%(e)s），请联系管理员。") % {"e": type(exc).__name__},
         )
+    try:
+        _finish(analysis_id, result, status, message)
+    except (
+        DatabaseError,
+        ValueError,
+        TypeError,
+    ):  # e.g. a result the database will not store
+        logger.exception("analysis %s: result not stored", analysis_id)
+        status = Analysis.Status.FAILED
+        _finish(analysis_id, None, status, _("结果无法保存，请联系管理员。"))
+    return status
+
+
+def _finish(analysis_id: int, result: dict | None, status: str, message: str) -> None:
     with transaction.atomic():
         analysis = Analysis.objects.select_for_update().get(pk=analysis_id)
         analysis.result = result
@@ -346,7 +360,6 @@ def analysis_execute(analysis_id: int) -> str:
             obj=analysis,
             changes={"status": status, "run": analysis.runs},
         )
-    return status
 
 
 # --- campaigns ------------------------------------------------------------------

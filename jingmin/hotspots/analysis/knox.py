@@ -47,6 +47,14 @@ class KnoxResult:
     simulations: np.ndarray | None = field(default=None, repr=False)
 
     def as_dict(self) -> dict:
+        """JSON-ready; a ratio with nothing expected (0/0) becomes None."""
+
+        def clean(a: np.ndarray) -> list:
+            return [
+                [None if not np.isfinite(v) else float(v) for v in row]
+                for row in np.round(a, 4)
+            ]
+
         return {
             "n": self.n,
             "permutations": self.permutations,
@@ -55,9 +63,9 @@ class KnoxResult:
             "space_bands": self.space_labels,
             "time_bands": self.time_labels,
             "observed": self.observed.tolist(),
-            "expected": np.round(self.expected, 4).tolist(),
-            "ratio": np.round(self.ratio, 4).tolist(),
-            "p": np.round(self.p, 4).tolist(),
+            "expected": clean(self.expected),
+            "ratio": clean(self.ratio),
+            "p": clean(self.p),
         }
 
 

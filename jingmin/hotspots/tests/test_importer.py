@@ -38,7 +38,9 @@ def test_good_file_imports_with_units_from_jurisdictions(county, tmp_path):
     rows = list(Incident.objects.order_by("pk"))
     assert [r.unit for r in rows] == [county.sta, county.stb, county.sta, county.stb]
     shanghai = dt.timezone(dt.timedelta(hours=8))
-    assert rows[0].occurred_from == dt.datetime(2026, 3, 1, 8, 30, tzinfo=shanghai)  # local time kept
+    assert rows[0].occurred_from == dt.datetime(
+        2026, 3, 1, 8, 30, tzinfo=shanghai
+    )  # local time kept
     assert rows[0].source == "import" and rows[0].created_at is not None
     assert rows[1].occurred_to - rows[1].occurred_from == dt.timedelta(hours=9)
     assert rows[2].occurred_to - rows[2].occurred_from == dt.timedelta(

@@ -194,3 +194,34 @@ def test_tips_for_point(county, client):
 def test_outlines_are_public(county, client):
     data = client.get(reverse("hotspots:outlines")).json()
     assert {f["properties"]["code"] for f in data["features"]} == {"sta", "stb"}
+
+
+def test_knox_and_forecast_pages_render(
+    county, data, client_for, django_capture_on_commit_callbacks
+):
+    from jingmin.hotspots.services import analysis_create
+
+    cluster(data["types"]["burglary"], *IN_A, 10, unit=county.sta)
+    with django_capture_on_commit_callbacks(execute=True):
+        k = analysis_create(
+            kind="knox", params={"permutations": 9}, actor=county["analyst"]
+        )
+        f = analysis_create(kind="forecast", params={}, actor=county["analyst"])
+    analyst = client_for(county["analyst"])
+    page = analyst.get(
+        reverse("hotspots:analysis_detail", args=[k.pk])
+    ).content.decode()
+    assert "观测/期望" in page and "same location" in page
+    rows = (
+        analyst.get(reverse("hotspots:analysis_export", args=[k.pk, "csv"]))
+        .content.decode()
+        .splitlines()
+    )
+    assert (
+        rows[0] == "space_band,time_band,observed,expected,ratio,p"
+        and len(rows) == 1 + 6 * 5
+    )
+    page = analyst.get(
+        reverse("hotspots:analysis_detail", args=[f.pk])
+    ).content.decode()
+    assert "个月" in page  # the reason it could not run

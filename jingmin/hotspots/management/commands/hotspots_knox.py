@@ -75,7 +75,7 @@ class Command(BaseCommand):
         out(" " * (width + 2) + "".join(f"{t:>18}" for t in r["time_bands"]))
         for i, label in enumerate(r["space_bands"]):
             cells = "".join(
-                f"{(r['ratio'][i][j] if r['ratio'][i][j] == r['ratio'][i][j] else 0):>10.2f} ({r['p'][i][j]:.3f})"
+                f"{r['ratio'][i][j] or 0:>10.2f} ({r['p'][i][j]:.3f})"
                 for j in range(len(r["time_bands"]))
             )
             out(f"{label:<{width + 2}}{cells}")

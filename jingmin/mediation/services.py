@@ -97,8 +97,11 @@ class DisputeData:
 
 
 def address_key(address: str) -> str:
-    """Addresses compare equal regardless of width, spaces and punctuation."""
-    return re.sub(r"[\s,，.。、#号\-—]", "", normalize_text(address))[:200]
+    """Addresses compare equal regardless of width, spaces and punctuation. Only an
+    address with a number (house, building, room) is a place: "迎宾大道" alone would
+    lump a whole road together, so it gets no key."""
+    key = re.sub(r"[\s,，.。、#号\-—]", "", normalize_text(address))[:200]
+    return key if re.search(r"\d", key) else ""
 
 
 def _today() -> dt.date:
@@ -370,7 +373,11 @@ def dispute_register_from_appeal(
         unit = actor.unit
     data = DisputeData(
         type=type_guess(text),
-        summary=(f"{appeal.title}\n{appeal.body}" if appeal.title else appeal.body),
+        summary=(
+            appeal.body
+            if not appeal.title or appeal.body.startswith(appeal.title)
+            else f"{appeal.title}\n{appeal.body}"
+        ),
         parties=[PartyData(name=appeal.name or _("诉求人"), phone=appeal.phone or "")],
         address=appeal.address,
         lon=appeal.lon,

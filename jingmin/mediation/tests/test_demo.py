@@ -13,12 +13,12 @@ def test_demo_seed_is_realistic_and_idempotent(db, settings):
     org_demo.seed()
     accounts_demo.seed()
     out = io.StringIO()
-    demo.seed(out=out, count=12)
+    demo.seed(out=out, count=6)
     n = Dispute.objects.count()
-    assert n == 12 + 9  # plus three clusters of three
+    assert n == 6 + 9  # plus three clusters of three
     assert "warnings" in out.getvalue()
     assert Dispute.objects.values("unit").distinct().count() >= 4
     assert all(p.name for p in Party.objects.all())
     assert Dispute.objects.filter(address__startswith="和平县").count() == n
-    demo.seed(out=out, count=12)
+    demo.seed(out=out, count=6)
     assert Dispute.objects.count() == n

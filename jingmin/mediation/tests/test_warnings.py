@@ -135,3 +135,11 @@ def test_schedule_runs_the_job_once_under_the_immediate_backend(county, capsys):
     call_command("mediation_schedule")
     assert "enqueued" in capsys.readouterr().out
     assert AuditEvent.objects.filter(action="mediation.warnings_recompute").count() == 1
+
+
+def test_a_road_name_alone_is_not_the_same_address(county):
+    officer = county["officer_a"]
+    for name in ("甲", "乙", "丙"):
+        register(officer, address="测试县迎宾大道", parties=[PartyData(name=name)])
+    warnings_recompute()
+    assert kinds() == []

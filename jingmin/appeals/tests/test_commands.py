@@ -205,3 +205,11 @@ def test_demo_seed_is_idempotent(county, monkeypatch, tmp_path, settings):
         Appeal.objects.count(),
     ) == counts
     assert ClassifierModel.objects.count() == 1
+
+
+def test_schedule_does_not_start_a_second_chain(county, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    out = StringIO()
+    call_command("appeals_schedule", stdout=out)
+    call_command("appeals_schedule", stdout=out)
+    assert "already scheduled" in out.getvalue()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -16,7 +17,9 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jingmin.audit.services import client_ip
 from jingmin.core.exceptions import DomainError
+from jingmin.core.ratelimit import rate_limit_hit
 from jingmin.org.models import Unit
 
 from . import selectors, services
@@ -184,6 +187,10 @@ def promise_stats(request):
     )
 
 
+def booking_rate() -> str:
+    return getattr(settings, "CATALOGUE_BOOKING_RATE", "10/h")
+
+
 def appointment_book(request):
     guides = selectors.bookable_guides()
     guide = None
@@ -197,8 +204,11 @@ def appointment_book(request):
     form = BookingForm(request.POST or None)
     problem = None
     alternatives = []
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
+            # Bookings hold places others need: one address may not fill a window.
+            rate_limit_hit("catalogue.book", client_ip(request), booking_rate())
             appointment, cancel_code = services.appointment_book(
                 slot_id=form.cleaned_data["slot"],
                 name=form.cleaned_data["name"],
@@ -206,9 +216,9 @@ def appointment_book(request):
                 request=request,
             )
         except services.SlotFull as exc:
-            problem, alternatives = str(exc), exc.alternatives
+            problem, alternatives, status = str(exc), exc.alternatives, 409
         except DomainError as exc:
-            problem = str(exc)
+            problem, status = str(exc), exc.status
         else:
             return render(
                 request,
@@ -233,7 +243,7 @@ def appointment_book(request):
             "problem": problem,
             "alternatives": alternatives,
         },
-        status=409 if alternatives else 200,
+        status=status,
     )
 
 
@@ -241,15 +251,19 @@ def appointment_cancel_view(request):
     form = CancelForm(request.POST or None)
     done = None
     problem = None
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
+            # Guessing cancel codes is slowed down per address.
+            rate_limit_hit("catalogue.cancel", client_ip(request), "20/h")
             done = services.appointment_cancel(
                 code=form.cleaned_data["code"], request=request
             )
         except DomainError as exc:
-            problem = str(exc)
+            problem, status = str(exc), exc.status
     return render(
         request,
         "catalogue/appointment_cancel.html",
         {"form": form, "done": done, "problem": problem},
+        status=status,
     )

@@ -305,3 +305,22 @@ def test_guide_handled_by_another_body_says_who_to_go_to(client, county):
     assert (
         record["handled_by"] == f"{county.depta.name}（{county.depta.contact_phone}）"
     )
+
+
+def test_booking_is_rate_limited_per_address(client, open_slot, settings):
+    settings.CATALOGUE_BOOKING_RATE = "2/h"
+    url = reverse("catalogue:appointment_book")
+    statuses = [
+        client.post(
+            url,
+            {
+                "guide": "id-lost",
+                "slot": open_slot.pk,
+                "name": "甲",
+                "phone": f"1380000000{n}",
+            },
+        ).status_code
+        for n in range(3)
+    ]
+    # the first books, the second finds the slot full (409), the third is refused
+    assert statuses == [200, 409, 429]

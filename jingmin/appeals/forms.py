@@ -222,6 +222,10 @@ class DispatchForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = Unit.objects.filter(is_active=True)
+        if "department" in self.fields:
+            self.fields["department"].queryset = Department.objects.filter(
+                is_active=True
+            )
         self.fields["department"].queryset = Department.objects.filter(is_active=True)
 
 
@@ -323,6 +327,9 @@ class ListFilterForm(forms.Form):
     unit = forms.ModelChoiceField(
         label=_("单位"), queryset=Unit.objects.none(), required=False
     )
+    department = forms.ModelChoiceField(
+        label=_("转办部门"), queryset=Department.objects.none(), required=False
+    )
     overdue = forms.BooleanField(label=_("已超期"), required=False)
     escalated = forms.BooleanField(label=_("已升级督办"), required=False)
     date_from = forms.DateField(label=_("起"), required=False)
@@ -332,3 +339,7 @@ class ListFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = Category.objects.filter(active=True)
         self.fields["unit"].queryset = Unit.objects.filter(is_active=True)
+        if "department" in self.fields:
+            self.fields["department"].queryset = Department.objects.filter(
+                is_active=True
+            )

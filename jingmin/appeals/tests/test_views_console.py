@@ -363,3 +363,12 @@ def test_weekly_trends_scoped_for_leaders_county_wide_for_analysts(county, cats)
     analyst = trends_weekly(viewer=county["analyst"])
     assert [(t.label, t.this_week) for t in analyst["categories"]] == [("噪音扰民", 3)]
     assert analyst["places"][0].this_week == 3
+
+
+def test_list_filter_by_department(client_for, county, cats):
+    f = submit(cats.building).appeal
+    submit(cats.market)
+    page = client_for(county["supervisor"]).get(
+        reverse("appeals:console_list"), {"department": county.depta.pk}
+    )
+    assert [x.pk for x in page.context["page"]] == [f.pk]

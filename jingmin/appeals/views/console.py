@@ -108,6 +108,7 @@ def _filters(form: ListFilterForm) -> selectors.AppealFilters:
         kind=d.get("kind") or "",
         category=d["category"].pk if d.get("category") else None,
         unit=d["unit"].pk if d.get("unit") else None,
+        department=d["department"].pk if d.get("department") else None,
         q=d.get("q") or "",
         overdue=bool(d.get("overdue")),
         escalated=bool(d.get("escalated")),

@@ -156,6 +156,13 @@ def test_guide_text_is_escaped_everywhere(client, county):
         assert "&lt;script&gt;" in body, url
     feed = client.get(reverse("catalogue:feed")).content.decode()
     assert "<script>" not in feed
+    client.force_login(admin)
+    for url in [
+        reverse("catalogue:console"),
+        reverse("catalogue:console_guide_edit", args=["xss"]),
+    ]:
+        body = client.get(url).content.decode()
+        assert "<script>alert" not in body, url
 
 
 def test_disclosure_page_lists_items_with_dates_and_the_benchmark_placeholder(

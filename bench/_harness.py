@@ -385,23 +385,81 @@ def _pg_admin(sql: str) -> None:
         conn.execute(sql)
 
 
-def copy_seeded(seeded: Path | None, var_dir: Path) -> bool:
-    """Copy an already seeded SQLite var dir (database, keys) into ``var_dir``.
+SEEDED_ENV = {"sqlite": "BENCH_SEEDED_SQLITE", "postgres": "BENCH_SEEDED_PG"}
 
-    The smoke tests seed the demo county once and hand it to each benchmark.
+
+PARTIAL_SEED = (
+    "import importlib, sys, django; django.setup(); "
+    "from django.core.management import call_command; "
+    "call_command('migrate', interactive=False, verbosity=0); "
+    "[importlib.import_module(f'jingmin.{a}.demo').seed() for a in sys.argv[1:]]"
+)
+
+
+def seed_demo(
+    kind: str, url: str, var_dir: Path, apps: Sequence[str] = ()
+) -> tuple[float, str]:
+    """Migrate and seed the demo county into a throwaway database.
+
+    When ``make bench`` (or the smoke tests) seeded a template first, clone it
+    instead: ``BENCH_SEEDED_SQLITE`` names a seeded var dir to copy,
+    ``BENCH_SEEDED_PG`` = ``template_db|var_dir``. ``apps`` seeds only those
+    apps' demo data (the smoke tests need only org and accounts). Returns
+    (seconds, how).
     """
-    if not seeded:
-        return False
-    shutil.copytree(seeded, var_dir, dirs_exist_ok=True)
-    return True
-
-
-def seeded_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--seeded-var",
-        type=Path,
-        help="SQLite only: copy this seeded JINGMIN_VAR_DIR instead of seeding anew",
+    start = time.perf_counter()
+    seeded = os.environ.get(SEEDED_ENV[kind], "")
+    if seeded and kind == "sqlite":
+        shutil.copytree(seeded, var_dir, dirs_exist_ok=True)
+        return time.perf_counter() - start, "copied from the seeded template"
+    if seeded and kind == "postgres":
+        template, seeded_var = seeded.split("|", 1)
+        name = url.rsplit("/", 1)[1]
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        shutil.copytree(seeded_var, var_dir, dirs_exist_ok=True)
+        return time.perf_counter() - start, "cloned from the seeded template"
+    cmd = (
+        [sys.executable, "-c", PARTIAL_SEED, *apps]
+        if apps
+        else jingmin_cmd("demo", "--no-serve")
     )
+    subprocess.run(
+        cmd, env=app_env(url, var_dir), cwd=ROOT, check=True, stdout=subprocess.DEVNULL
+    )
+    how = f" ({', '.join(apps)} only)" if apps else ""
+    return time.perf_counter() - start, f"migrated and seeded{how}"
+
+
+@contextlib.contextmanager
+def seeded_templates(
+    kinds: Sequence[str], apps: Sequence[str] = ()
+) -> Iterator[dict[str, str]]:
+    """Seed the demo county once per database kind for every benchmark of a run.
+
+    Sets the BENCH_SEEDED_* variables in this process (children inherit them)
+    and removes templates and variables afterwards.
+    """
+    with contextlib.ExitStack() as stack:
+        made: dict[str, str] = {}
+        for kind in kinds:
+            name = f"jm_bench_seed_{os.getpid()}"
+            url, var_dir = stack.enter_context(throwaway_database(kind, name))
+            seconds, _how = seed_demo(kind, url, var_dir, apps)
+            print(f"  seeded the {kind} template in {seconds:.0f} s", flush=True)
+            made[SEEDED_ENV[kind]] = (
+                str(var_dir) if kind == "sqlite" else f"{name}|{var_dir}"
+            )
+        saved = {k: os.environ.get(k) for k in made}
+        os.environ.update(made)
+        try:
+            yield made
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
 
 
 def app_env(url: str, var_dir: Path, **extra: str) -> dict[str, str]:
@@ -714,3 +772,78 @@ def run_load(
             capture=capture,
         )
     return run_wrk(port, requests, connections=connections, seconds=seconds)
+
+
+# --------------------------------------------------------------------- profiling
+
+
+@contextlib.contextmanager
+def py_spy(pid: int, seconds: float, out: Path) -> Iterator[bool]:
+    """Sample ``pid`` and its subprocesses (granian's workers) while the body runs.
+
+    Yields False when py-spy is not installed (``pip install py-spy``).
+    """
+    exe = shutil.which("py-spy", path=os.path.dirname(sys.executable)) or shutil.which(
+        "py-spy"
+    )
+    if exe is None:
+        yield False
+        return
+    proc = subprocess.Popen(
+        [exe, "record", "--pid", str(pid), "--subprocesses", "--nonblocking",
+         "--rate", "200", "--duration", str(max(1, round(seconds))),
+         "--format", "raw", "--output", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        yield True
+    finally:
+        try:
+            proc.wait(timeout=seconds + 30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+FRAME = re.compile(r"^(?P<fn>.+?) \((?P<file>[^():]+)(?::\d+)?\)$")
+
+
+def hot_frames(raw: Path, *, top: int = 8) -> tuple[list, list]:
+    """(inclusive, self) shares of the sampled time from py-spy's collapsed stacks.
+
+    Inclusive: the project's own functions (``jingmin/``), each counted once per
+    stack; self: where the CPU actually was, grouped by module file.
+    """
+    inclusive: dict[str, int] = {}
+    own: dict[str, int] = {}
+    total = 0
+    for line in raw.read_text(errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        seen = set()
+        frames = [FRAME.match(f) for f in stack.split(";")]
+        frames = [m for m in frames if m]
+        for m in frames:
+            path = m["file"]
+            if "jingmin/" in path and "site-packages" not in path:
+                key = f"{m['fn']} ({path[path.rindex('jingmin/') :]})"
+                if key not in seen:
+                    seen.add(key)
+                    inclusive[key] = inclusive.get(key, 0) + n
+        if frames:
+            leaf = frames[-1]["file"]
+            short = leaf.split("site-packages/")[-1].split("/lib/python3")[-1]
+            own[short] = own.get(short, 0) + n
+    if not total:
+        return [], []
+
+    def best(d: dict[str, int]) -> list[tuple[str, float]]:
+        return [(k, v / total) for k, v in sorted(d.items(), key=lambda kv: -kv[1])][
+            :top
+        ]
+
+    return best(inclusive), best(own)

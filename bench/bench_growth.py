@@ -277,7 +277,6 @@ def refresh_aggregates() -> Callable[[], object] | None:
 
 def main(argv: list[str] | None = None) -> int:
     p = h.parser(__doc__.split("\n")[0])
-    h.seeded_arg(p)
     p.add_argument("--sizes", default="10000,100000,1000000")
     p.add_argument("--database", default="postgres", choices=["postgres", "sqlite"])
     p.add_argument("--repeat", type=int, default=5)
@@ -290,14 +289,10 @@ def main(argv: list[str] | None = None) -> int:
 
     with h.throwaway_database(kind, f"jm_bench_growth_{os.getpid()}") as (url, var):
         label = h.database_label(url)
-        copied = kind == "sqlite" and h.copy_seeded(args.seeded_var, var)
+        seconds, how = h.seed_demo(kind, url, var)
         h.django_for(url, var, migrate=False)
-        if not copied:
-            from django.core.management import call_command
-
-            with open(os.devnull, "w") as devnull:
-                call_command("demo", no_serve=True, stdout=devnull)
         report = h.Report(f"Growth on {label}: appeals {', '.join(map(str, sizes))}")
+        report.note(f"demo county {how} in {seconds:.1f} s")
         seeder = Seeder()
         curve: dict[str, dict[int, float]] = {}
         reads = None

@@ -57,6 +57,7 @@ class Server:
 
     def __init__(self, url: str, var_dir: Path, *, workers: int = 2, threads: int = 8):
         self.url, self.var_dir = url, var_dir
+        self.kind = "postgres" if url.startswith("postgres") else "sqlite"
         self.workers, self.threads = workers, threads
         self.port = h.free_port()
         self.proc: subprocess.Popen | None = None
@@ -74,19 +75,8 @@ class Server:
             AXES_ENABLED="False",
         )
 
-    def seed(self, seeded: Path | None = None) -> float:
-        """Migrate and seed the demo county (or copy a seeded SQLite var dir)."""
-        start = time.perf_counter()
-        if self.url.startswith("sqlite") and h.copy_seeded(seeded, self.var_dir):
-            return time.perf_counter() - start
-        subprocess.run(
-            h.jingmin_cmd("demo", "--no-serve"),
-            env=self.env(),
-            cwd=h.ROOT,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        return time.perf_counter() - start
+    def seed(self) -> tuple[float, str]:
+        return h.seed_demo(self.kind, self.url, self.var_dir)
 
     def start(self) -> dict:
         """Start serving; return the discovered URLs (found while the server boots)."""
@@ -253,7 +243,7 @@ class Client:
     def request(
         self, method: str, path: str, body: bytes | None = None, headers=None
     ) -> tuple[int, str]:
-        req = urllib.request.h.Request(
+        req = urllib.request.Request(
             self.base + path, data=body, method=method, headers=headers or {}
         )
         try:
@@ -503,8 +493,33 @@ class Run:
             base = None
             if ep.group in TARGETS:
                 base = self.ceiling(TARGETS[ep.group][0], conns, ep)
-            res = self.load(ep, conns)
+            if self.wants_profile(ep) and conns == max(self.args.connections):
+                res = self.profiled(ep, conns)
+            else:
+                res = self.load(ep, conns)
             self.add(ep, conns, res, base)
+
+    def wants_profile(self, ep: Endpoint) -> bool:
+        wanted = [w.strip().lower() for w in self.args.profile.split(",") if w]
+        return "all" in wanted or any(w in ep.name.lower() for w in wanted)
+
+    def profiled(self, ep: Endpoint, conns: int) -> h.Result:
+        """Measure under py-spy (costs a few % of throughput) and note the hot spots."""
+        out = self.server.var_dir / f"profile-{time.time_ns()}.txt"
+        assert self.server.proc is not None
+        with h.py_spy(self.server.proc.pid, self.args.seconds, out) as sampling:
+            res = self.load(ep, conns)
+        if not sampling or not out.exists():
+            self.report.note(f"no profile of {ep.name}: pip install py-spy")
+            return res
+        inclusive, own = h.hot_frames(out)
+        self.report.note(
+            f"profile of {ep.name} @{conns} (py-spy, share of busy samples): "
+            + "; ".join(f"{k} {v:.0%}" for k, v in inclusive)
+            + " — CPU by file: "
+            + "; ".join(f"{k} {v:.0%}" for k, v in own)
+        )
+        return res
 
     def ceiling(self, group: str, conns: int, like: Endpoint) -> h.Result:
         """The ceiling measured with the same tool and address rotation as ``like``."""
@@ -561,7 +576,7 @@ def measure_database(kind: str, args) -> h.Report:
     name = f"jm_bench_http_{os.getpid()}"
     with h.throwaway_database(kind, name) as (url, var_dir):
         server = Server(url, var_dir, workers=args.workers, threads=args.threads)
-        seeded = server.seed(args.seeded_var)
+        seeded, how = server.seed()
         with server:
             found = server.start()
             client = Client(server.port)  # anonymous, like a citizen
@@ -574,7 +589,7 @@ def measure_database(kind: str, args) -> h.Report:
                 f"HTTP on {h.database_label(url)}: granian {args.workers} workers × "
                 f"{args.threads} threads, load by {tool} {args.seconds:g} s per point"
             )
-            report.note(f"migrate + demo seed took {seeded:.1f} s")
+            report.note(f"demo county {how} in {seeded:.1f} s")
             server.reset_peaks()
             run = Run(kind, server, client, report, args)
             for group in ("ceiling-read", "ceiling-write"):
@@ -604,7 +619,6 @@ def _cookie(client: Client, name: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = h.parser(__doc__.split("\n")[0])
     h.databases_arg(p)
-    h.seeded_arg(p)
     p.add_argument("--seconds", type=float, default=5.0)
     p.add_argument("--warmup", type=float, default=1.0)
     p.add_argument("--connections", default="8,64")
@@ -616,9 +630,15 @@ def main(argv: list[str] | None = None) -> int:
         default="wrk",
         help="load generator (rate-limited endpoints always use the Python loop)",
     )
+    p.add_argument(
+        "--profile",
+        default="",
+        help="comma-separated endpoint name parts (or 'all') to sample with py-spy "
+        "at the highest connection count",
+    )
     args = p.parse_args(argv)
     if args.smoke:
-        args.seconds, args.warmup, args.connections = 0.5, 0, "4"
+        args.seconds, args.warmup, args.connections = 0.3, 0, "4"
         args.tool = "python"
     args.connections = [int(c) for c in args.connections.split(",")]
     if args.tool == "wrk" and not h.have_wrk():

@@ -6,8 +6,9 @@
   log-ins (password hashing is the largest single allocation a request makes).
   Figures: each worker's peak RSS (VmHWM) after each phase.
 * Import: ``jingmin hotspots import`` of ``--rows`` synthetic incidents in the demo
-  county, in its own process; baseline = the peak RSS of ``jingmin check`` (the
-  cost of loading the application at all). Figures: peak RSS and rows/s.
+  county, in its own process (which first makes sure the demo incident types
+  exist); baseline = the peak RSS of a process that only runs ``django.setup()``.
+  Figures: peak RSS and rows/s.
 
 Run alone: ``python -m bench.bench_memory [--rows 1000000] [--seconds 10]
 [--database postgres|sqlite] [--smoke]``.
@@ -15,10 +16,13 @@ Run alone: ``python -m bench.bench_memory [--rows 1000000] [--seconds 10]
 
 from __future__ import annotations
 
+import ast
 import csv
 import datetime as dt
+import importlib.util
 import os
 import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -27,15 +31,17 @@ from . import _harness as h
 from .bench_http import RATE_ROTATE, SUPERVISOR, Client, Server, appeal_requests
 
 WEST, EAST, SOUTH, NORTH = 119.95, 120.25, 30.00, 30.20
-INCIDENT_TYPES = [
-    "bicycle_theft",
-    "ebike_theft",
-    "burglary",
-    "theft_from_vehicle",
-    "pickpocketing",
-    "fraud",
-    "fight",
-]
+
+
+def incident_types() -> list[str]:
+    """The demo's incident type codes, read without importing Django."""
+    tree = ast.parse((h.ROOT / "jingmin/hotspots/demo.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            getattr(t, "id", "") == "TYPES" for t in node.targets
+        ):
+            return [row[0] for row in ast.literal_eval(node.value)]
+    raise LookupError("no TYPES in jingmin/hotspots/demo.py")
 
 
 def worker_phase(report: h.Report, server: Server, args) -> None:
@@ -116,7 +122,8 @@ def incidents_csv(path: str, rows: int, seed: int = 3) -> None:
     rng = np.random.default_rng(seed)
     lons = rng.uniform(WEST, EAST, rows).round(6)
     lats = rng.uniform(SOUTH, NORTH, rows).round(6)
-    types = rng.integers(0, len(INCIDENT_TYPES), rows)
+    codes = incident_types()
+    types = rng.integers(0, len(codes), rows)
     start = dt.date(2024, 1, 1)
     days = rng.integers(0, 730, rows)
     with open(path, "w", newline="", encoding="utf-8") as f:
@@ -125,7 +132,7 @@ def incidents_csv(path: str, rows: int, seed: int = 3) -> None:
         for i in range(rows):
             w.writerow(
                 [
-                    INCIDENT_TYPES[types[i]],
+                    codes[types[i]],
                     (start + dt.timedelta(days=int(days[i]))).isoformat(),
                     lons[i],
                     lats[i],
@@ -133,29 +140,36 @@ def incidents_csv(path: str, rows: int, seed: int = 3) -> None:
             )
 
 
+IMPORT = (
+    "import sys, django; django.setup(); "
+    "from django.core.management import call_command; "
+    "from jingmin.hotspots.demo import TYPES; "
+    "from jingmin.hotspots.models import IncidentType; "
+    "[IncidentType.objects.get_or_create(code=c, defaults={'name': n}) "
+    " for c, n, *_ in TYPES]; "
+    "call_command('hotspots_import', sys.argv[1], quiet_progress=True)"
+)
+
+
 def import_phase(report: h.Report, server: Server, args) -> None:
     """On the server's (stopped) seeded database: the county exists to import into."""
-    url, var_dir = server.url, server.var_dir
-    env = h.app_env(url, var_dir)
-    commands = subprocess.run(
-        h.jingmin_cmd("help", "--commands"),
-        env=env,
-        cwd=h.ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    if "hotspots_import" not in commands:
+    if (
+        importlib.util.find_spec("jingmin.hotspots.demo") is None
+        or not (
+            h.ROOT / "jingmin/hotspots/management/commands/hotspots_import.py"
+        ).exists()
+    ):
         report.note("skipped the incident import: no `jingmin hotspots import` yet")
         return
+    env = h.app_env(server.url, server.var_dir)
     _status, _secs, base = h.run_measured(
-        h.jingmin_cmd("check"), env=env, cwd=h.ROOT, stdout=subprocess.DEVNULL
+        [sys.executable, "-c", "import django; django.setup()"], env=env, cwd=h.ROOT
     )
-    report.add("`jingmin check` peak RSS (baseline)", base, "MiB")
-    path = str(var_dir / "incidents.csv")
+    report.add("django.setup() alone: peak RSS (baseline)", base, "MiB")
+    path = str(server.var_dir / "incidents.csv")
     incidents_csv(path, args.rows)
     status, secs, peak = h.run_measured(
-        h.jingmin_cmd("hotspots", "import", path),
+        [sys.executable, "-c", IMPORT, path],
         env=env,
         cwd=h.ROOT,
         stdout=subprocess.DEVNULL,
@@ -169,14 +183,13 @@ def import_phase(report: h.Report, server: Server, args) -> None:
         "MiB",
         baseline=base,
         higher_is_better=False,
-        note=f"{args.rows / secs:,.0f} rows/s, {secs:.0f} s",
+        note=f"{args.rows / secs:,.0f} rows/s, {secs:.0f} s in all",
     )
 
 
 def main(argv: list[str] | None = None) -> int:
     p = h.parser(__doc__.split("\n")[0])
     p.add_argument("--database", default="postgres", choices=["postgres", "sqlite"])
-    h.seeded_arg(p)
     p.add_argument("--rows", type=int, default=1_000_000)
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--connections", type=int, default=64)
@@ -186,14 +199,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--skip-worker", action="store_true")
     args = p.parse_args(argv)
     if args.smoke:
-        args.rows, args.seconds, args.connections, args.logins = 500, 0.5, 4, 2
+        # the worker phase runs bench_http's server code, smoke-tested there
+        args.rows, args.skip_worker = 500, True
     kinds = h.chosen_databases(args.database) or ["sqlite"]
     kind = kinds[0]
     label = h.database_label(h.PG_ADMIN_URL if kind == "postgres" else "sqlite://")
     reports = []
     with h.throwaway_database(kind, f"jm_bench_mem_{os.getpid()}") as (url, var_dir):
         server = Server(url, var_dir, threads=args.threads)
-        server.seed(args.seeded_var)
+        server.seed()
         if not args.skip_worker:
             r = h.Report(f"Memory: granian worker under load ({label})")
             worker_phase(r, server, args)

@@ -59,8 +59,29 @@ class PartySerializer(serializers.Serializer):
     masked = serializers.BooleanField()
 
 
+class SessionSerializer(serializers.Serializer):
+    held_on = serializers.DateField()
+    kind = serializers.CharField()
+    outcome = serializers.CharField()
+    mediator_kinds = serializers.SerializerMethodField()
+    guardian_present = serializers.BooleanField()
+
+    def get_mediator_kinds(self, obj) -> list[str]:
+        return [m.kind for m in obj.mediators.all()]
+
+
+class FollowUpSerializer(serializers.Serializer):
+    due_on = serializers.DateField()
+    channel = serializers.CharField()
+    done_on = serializers.DateField(allow_null=True)
+    outcome = serializers.CharField()
+    cancelled = serializers.BooleanField()
+
+
 class DisputeDetailSerializer(DisputeSerializer):
     parties = serializers.SerializerMethodField()
+    sessions = SessionSerializer(many=True, read_only=True)
+    followups = FollowUpSerializer(many=True, read_only=True)
     risk_reasons = serializers.JSONField(read_only=True)
     override_level = serializers.CharField(read_only=True)
     override_reason = serializers.CharField(read_only=True)
@@ -72,6 +93,8 @@ class DisputeDetailSerializer(DisputeSerializer):
             "override_level",
             "override_reason",
             "parties",
+            "sessions",
+            "followups",
         ]
 
     def get_parties(self, obj) -> list[dict]:
@@ -109,7 +132,11 @@ class DisputeDetail(generics.RetrieveAPIView):
     permission_classes = [roles_only(*STAFF)]
 
     def get_queryset(self):
-        return disputes_visible(self.request.user).select_related("appeal")
+        return (
+            disputes_visible(self.request.user)
+            .select_related("appeal")
+            .prefetch_related("sessions__mediators", "followups")
+        )
 
 
 class DisputeParties(APIView):

@@ -85,3 +85,29 @@ def test_detail_links_the_appeal(county, client_for):
     d = dispute_register_from_appeal(appeal=appeal, actor=county["officer_a"])
     data = client_for(county["officer_a"]).get(f"{LIST}{d.pk}/").json()
     assert data["appeal"] == appeal.number and data["source"] == "appeal"
+
+
+def test_detail_lists_sessions_and_followups(county, client_for):
+    import datetime as dt
+
+    from jingmin.mediation import services
+
+    from .helpers import at, session_data
+
+    officer = county["officer_a"]
+    d = register(officer, created_at=at(dt.date(2026, 3, 2)))
+    services.session_record(
+        dispute=d, data=session_data(d, dt.date(2026, 3, 3)), actor=officer
+    )
+    services.referral_create(
+        dispute=d,
+        target="court",
+        body="县法院",
+        reason="调解不成",
+        referred_on=dt.date(2026, 3, 4),
+        actor=officer,
+    )
+    data = client_for(officer).get(f"{LIST}{d.pk}/").json()
+    assert data["sessions"][0]["mediator_kinds"] == ["police"]
+    assert data["level"] == "yellow"  # the failed session counts
+    assert data["followups"][0]["due_on"] == "2026-04-03"

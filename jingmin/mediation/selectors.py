@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from jingmin.accounts.roles import Role
 from jingmin.accounts.scoping import visible
@@ -155,12 +156,12 @@ def level_styles() -> dict[str, RiskLevel]:
 # --- statistics ---------------------------------------------------------------
 
 METRICS = [
-    ("registered", "登记"),
-    ("agreed", "调解成功"),
-    ("referred", "移交"),
-    ("reopened", "重新激化"),
-    ("criminal", "转刑事案件"),
-    ("administrative", "转行政案件"),
+    ("registered", _("登记")),
+    ("agreed", _("调解成功")),
+    ("referred", _("移交")),
+    ("reopened", _("重新激化")),
+    ("criminal", _("转刑事案件")),
+    ("administrative", _("转行政案件")),
 ]
 
 

@@ -661,7 +661,7 @@ def stats(request):
         writer = csv.writer(response)
         writer.writerow(
             [_("分组")]
-            + [_(label) for _k, label in selectors.METRICS]
+            + [str(label) for _k, label in selectors.METRICS]
             + [_("协议中位天数")]
         )
         for r in rows:

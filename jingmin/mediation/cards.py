@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from jingmin.accounts.roles import Role
 from jingmin.core.dashboard import Card
 
+from .models import RiskLevel
 from .selectors import disputes_visible, followups_due, notifications_for, warnings_for
 from .workflow import IN_MEDIATION
 
@@ -23,12 +24,19 @@ def console_cards(user: Any) -> list[Card]:
     today = timezone.localdate()
     open_disputes = disputes_visible(user).filter(status__in=IN_MEDIATION)
     overdue = followups_due(user, until=today - timezone.timedelta(days=1)).count()
+    top = RiskLevel.objects.order_by("-rank").first()
+    note = ""
+    if top is not None:
+        note = _("%(level)s %(n)s 起") % {
+            "level": top.label,
+            "n": open_disputes.filter(level=top.code).count(),
+        }
     cards = [
         Card(
             _("在调纠纷"),
             open_disputes.count(),
             reverse("mediation:dispute_list"),
-            _("红色 %(n)s 起") % {"n": open_disputes.filter(level="red").count()},
+            note,
         ),
         Card(
             _("逾期回访"),

@@ -310,7 +310,9 @@ def test_console_cards(county, client_for, dispute):
     body = (
         client_for(county["leader_a"]).get(reverse("portal:console")).content.decode()
     )
-    assert "在调纠纷" in body
+    assert "在调纠纷" in body and "红色（高风险） 0 起" in body
+    analyst = client_for(county["analyst"]).get(reverse("portal:console"))
+    assert "在调纠纷" not in analyst.content.decode()
 
 
 # --- link with appeals ----------------------------------------------------------

@@ -193,6 +193,10 @@ def fmt(value: float | None) -> str:
 def fmt_ratio(ratio: float | None) -> str:
     if ratio is None:
         return "—"
+    if ratio >= 10:
+        return f"{ratio:,.0f}×"
+    if ratio >= 2:
+        return f"{ratio:.1f}×"
     if ratio >= 0.1:
         return f"{ratio:.0%}"
     return f"{ratio * 100:.2g} %"

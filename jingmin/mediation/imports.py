@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jingmin.audit.services import event_record
@@ -136,6 +137,8 @@ def _row(
             day = dt.date.fromisoformat(row["date"].strip())
         except ValueError as exc:
             raise DomainError(_("日期应为 YYYY-MM-DD"), field="date") from exc
+        if day > timezone.localdate():
+            raise DomainError(_("登记日期不能晚于今天"), field="date")
         created = dt.datetime.combine(day, dt.time(9, 0), tzinfo=SHANGHAI)
     data = DisputeData(
         type=_type(row.get("type", "")) if row.get("type", "").strip() else "",

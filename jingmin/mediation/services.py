@@ -303,6 +303,8 @@ def dispute_register(
 ) -> Dispute:
     """Register a dispute with its parties and grade it. Refuses a probable duplicate
     unless ``confirm_new`` (the form offers to link to the existing one instead)."""
+    if actor is not None and actor.role not in workflow.STAFF:
+        raise NotPermitted(_("您的角色不能登记纠纷"))
     fields, parties = dispute_clean(data)
     unit = _handling_unit(unit, data, actor)
     if not confirm_new:
@@ -312,7 +314,7 @@ def dispute_register(
     dispute = Dispute.objects.create(
         unit=unit,
         appeal=appeal,
-        registered_by=actor if actor is not None else None,
+        registered_by=actor,
         created_at=created_at or timezone.now(),
         **fields,
     )

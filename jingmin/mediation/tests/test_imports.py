@@ -32,12 +32,27 @@ def test_bad_rows_are_named_and_nothing_is_imported(county):
         + "sta,邻里纠纷,噪音,地址,2026-03-02,,否,,,,\n"
         + "sta,邻里纠纷,噪音,地址,03/02/2026,,否,张三,,,\n"
         + "sta,邻里纠纷,噪音,地址,2026-03-02,,也许,张三,,,\n"
+        + "sta,邻里纠纷,噪音,地址,2999-01-01,,否,张三,,,\n"
     )
     with pytest.raises(ImportFailed) as exc:
         disputes_import_csv(text=text)
     errors = exc.value.errors
-    assert [e[0] for e in errors] == ["第3行", "第4行", "第5行", "第6行", "第7行"]
-    assert [e[1] for e in errors] == ["unit", "type", "parties", "date", "threats"]
+    assert [e[0] for e in errors] == [
+        "第3行",
+        "第4行",
+        "第5行",
+        "第6行",
+        "第7行",
+        "第8行",
+    ]
+    assert [e[1] for e in errors] == [
+        "unit",
+        "type",
+        "parties",
+        "date",
+        "threats",
+        "date",
+    ]
     assert not Dispute.objects.exists()
 
 

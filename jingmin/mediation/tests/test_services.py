@@ -89,6 +89,8 @@ def test_duplicate_registration_is_refused_with_the_candidate(county):
 def test_officer_registers_only_for_own_unit(county):
     with pytest.raises(NotPermitted):
         register(county["officer_a"], unit=county.stb)
+    with pytest.raises(NotPermitted):
+        register(county["analyst"], unit=county.sta)
 
 
 def test_unit_follows_the_location_for_the_supervisor(county):

@@ -11,6 +11,7 @@ from jingmin.accounts.scoping import has_role, visible
 from jingmin.org.models import Unit
 
 from . import selectors, services
+from .access import RECORDERS
 from .models import Application, ServiceGuide
 
 
@@ -84,9 +85,6 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "steps",
         ]
         read_only_fields = ["id", "source"]
-
-
-RECORDERS = {Role.OFFICER, Role.LEADER, Role.SUPERVISOR, Role.ADMIN}
 
 
 class IsRecorder(permissions.BasePermission):

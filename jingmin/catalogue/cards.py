@@ -8,15 +8,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jingmin.accounts.roles import Role
 from jingmin.core.dashboard import Card
+
+from .access import DAY_LIST, EDITORS
 
 
 def cards(user: Any) -> list[Card]:
     from . import selectors
 
     out = []
-    if user.role in (Role.ADMIN, Role.SUPERVISOR):
+    if user.role in EDITORS:
         drafts = selectors.console_guides(user).filter(draft_changed=True).count()
         out.append(
             Card(
@@ -25,7 +26,7 @@ def cards(user: Any) -> list[Card]:
                 url=reverse("catalogue:console"),
             )
         )
-    if user.role in (Role.OFFICER, Role.LEADER, Role.SUPERVISOR):
+    if user.role in DAY_LIST:
         today = selectors.day_list(user, timezone.localdate())
         out.append(
             Card(

@@ -19,14 +19,17 @@ from jingmin.core.masking import mask_name, mask_phone
 from jingmin.org.models import Unit
 
 from . import selectors, services
+from .access import (
+    CONSOLE,
+    DAY_LIST,
+    EDITORS,
+    IMPORTERS,
+    READERS,
+    RECORDERS,
+    SLOT_OPENERS,
+)
 from .forms import ApplicationForm, GuideForm, ImportForm, SlotsForm
 from .models import ServiceGuide
-
-EDITORS = (Role.ADMIN, Role.SUPERVISOR)
-READERS = (Role.ADMIN, Role.SUPERVISOR, Role.LEADER)
-RECORDERS = (Role.OFFICER, Role.LEADER, Role.SUPERVISOR, Role.ADMIN)
-DAY_LIST = (Role.OFFICER, Role.LEADER, Role.SUPERVISOR)
-CONSOLE = (Role.ADMIN, Role.SUPERVISOR, Role.LEADER, Role.OFFICER)
 
 
 @staff_required(*CONSOLE)
@@ -37,11 +40,10 @@ def console(request):
         {
             "guides": selectors.console_guides(request.user),
             "may_edit": request.user.role in EDITORS,
-            "may_import": request.user.role in (Role.SUPERVISOR, Role.ADMIN),
+            "may_import": request.user.role in IMPORTERS,
             "may_see_stats": request.user.role in READERS,
             "may_see_day": request.user.role in DAY_LIST,
-            "may_open_slots": request.user.role
-            in (Role.LEADER, Role.SUPERVISOR, Role.ADMIN),
+            "may_open_slots": request.user.role in SLOT_OPENERS,
         },
     )
 
@@ -142,7 +144,7 @@ def application_new(request):
     )
 
 
-@staff_required(Role.SUPERVISOR, Role.ADMIN)
+@staff_required(*IMPORTERS)
 def application_import(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     errors = []
@@ -182,7 +184,7 @@ def promise_stats(request):
     )
 
 
-@staff_required(Role.LEADER, Role.SUPERVISOR, Role.ADMIN)
+@staff_required(*SLOT_OPENERS)
 def slots_open(request):
     form = SlotsForm(request.POST or None, units=_recording_units(request.user))
     if request.method == "POST" and form.is_valid():

@@ -79,6 +79,15 @@ def guide_search(
     return [by_id[guide_id] for guide_id, _score in ranked if guide_id in by_id]
 
 
+def version_in_force(guide: ServiceGuide, on: dt.date) -> GuideVersion:
+    """The newest version whose effective date has come (the first version when
+    none has: a new service is shown from its first publication)."""
+    return (
+        guide.versions.filter(effective_date__lte=on).order_by("-number").first()
+        or guide.versions.order_by("number").first()
+    )
+
+
 def guide_versions(guide: ServiceGuide) -> QuerySet[GuideVersion]:
     return guide.versions.select_related("published_by").order_by("-number")
 

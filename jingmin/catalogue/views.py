@@ -59,18 +59,25 @@ def _published_guide(code: str) -> ServiceGuide:
 
 def guide_detail(request, code: str, number: int | None = None):
     guide = _published_guide(code)
-    version = guide.current_version
+    today = timezone.localdate()
+    in_force = selectors.version_in_force(guide, today)
+    version = in_force
     if number is not None:
         version = get_object_or_404(GuideVersion, guide=guide, number=number)
+    upcoming = (
+        guide.current_version if guide.current_version_id != in_force.pk else None
+    )
     return render(
         request,
         "catalogue/guide_detail.html",
         {
             "guide": guide,
             "version": version,
-            "is_current": version.pk == guide.current_version_id,
+            "upcoming": upcoming,
+            "is_current": version.pk == in_force.pk,
+            "is_upcoming": upcoming is not None and version.pk == upcoming.pk,
             "promise": selectors.guide_promise(guide),
-            "today": timezone.localdate(),
+            "today": today,
         },
     )
 

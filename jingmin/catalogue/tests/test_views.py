@@ -331,3 +331,30 @@ def test_booking_is_rate_limited_per_address(client, open_slot, settings):
     ]
     # the first books, the second finds the slot full (409), the third is refused
     assert statuses == [200, 409, 429]
+
+
+def test_a_version_effective_later_is_announced_not_applied(client, county):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    admin = county["admin"]
+    guide = published("later", admin, effective_date="2020-01-01")
+    later = (timezone.localdate() + dt.timedelta(days=30)).isoformat()
+    services.guide_draft_save(
+        guide=guide,
+        content=content(
+            time_promise_days=10, effective_date=later, change_summary="缩短"
+        ),
+        actor=admin,
+    )
+    services.guide_publish(guide=guide, actor=admin)
+    page = client.get(
+        reverse("catalogue:guide_detail", args=["later"])
+    ).content.decode()
+    assert "20 个工作日" in page and "第 1 版" in page
+    assert f"将于 {later} 起施行" in page
+    new = client.get(
+        reverse("catalogue:guide_version", args=["later", 2])
+    ).content.decode()
+    assert "10 个工作日" in new and "施行前仍按现行版本办理" in new

@@ -128,10 +128,6 @@ class Category(models.Model):
     def full_name(self) -> str:
         return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
 
-    @property
-    def listed_publicly(self) -> bool:
-        return self.active and self.is_public and not self.is_confidential
-
 
 class Appeal(models.Model):
     class Kind(models.TextChoices):
@@ -279,12 +275,6 @@ class Appeal(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status != self.Status.CLOSED
-
-    @property
-    def handler_label(self) -> str:
-        if self.forwarded_to_id and self.status == self.Status.FORWARDED:
-            return self.forwarded_to.name
-        return self.unit.name if self.unit_id else ""
 
 
 class AppealEvent(models.Model):

@@ -1,4 +1,5 @@
-"""The periodic job: escalate overdue appeals and refresh the monthly figures.
+"""The periodic job: escalate overdue appeals, refresh the monthly figures, and
+purge stale rate-limit buckets and week-old idempotency records.
 
 With `jingmin worker` (django-tasks-db) the task re-enqueues itself every
 APPEALS_PERIODIC_SECONDS (300); `jingmin appeals schedule` starts the chain once.
@@ -23,11 +24,16 @@ def period_seconds() -> int:
 
 @task()
 def appeals_periodic() -> str:
+    from jingmin.core.idempotency import idempotency_purge
+    from jingmin.core.ratelimit import rate_limit_purge
+
     from .metrics import metrics_refresh
     from .services import appeals_escalate
 
     result = appeals_escalate()
     months = metrics_refresh()
+    rate_limit_purge()
+    idempotency_purge()
     if appeals_periodic.get_backend().supports_defer:
         appeals_periodic.using(
             run_after=timezone.now() + dt.timedelta(seconds=period_seconds())

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import uuid
 from collections.abc import Callable
 
 from django.contrib import messages
@@ -23,6 +24,7 @@ from jingmin.accounts import scoping
 from jingmin.accounts.decorators import staff_required
 from jingmin.accounts.roles import Role
 from jingmin.core.exceptions import DomainError, NotFound
+from jingmin.core.idempotency import idempotent
 
 from .. import metrics, selectors, services
 from ..forms import (
@@ -62,10 +64,6 @@ def triage(request: HttpRequest) -> HttpResponse:
 @staff_required(*TRIAGE_ROLES)
 def intake(request: HttpRequest) -> HttpResponse:
     """An operator records a phone call; the code is read back to the caller."""
-    import uuid
-
-    from jingmin.core.idempotency import idempotent
-
     form = IntakeForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -277,7 +275,7 @@ def _by_number(request: HttpRequest, number: str) -> Appeal:
         ) from exc
 
 
-def _reply_of(request: HttpRequest, appeal: Appeal, reply_pk: int) -> Reply:
+def _reply_of(appeal: Appeal, reply_pk: int) -> Reply:
     reply = Reply.objects.filter(pk=reply_pk, appeal=appeal).first()
     if reply is None:
         raise NotFound(_("答复不存在"))
@@ -341,7 +339,7 @@ def _body(post) -> str:
 def _act_approve(request, appeal, post):
     form = ApproveForm(post)
     form.is_valid() or _invalid(form)
-    reply = _reply_of(request, appeal, form.cleaned_data["reply"])
+    reply = _reply_of(appeal, form.cleaned_data["reply"])
     if form.cleaned_data["decision"] == "approve":
         services.reply_approve(
             reply=reply,
@@ -491,7 +489,7 @@ def _dashboard_rows(
 @staff_required(*DASHBOARD_ROLES)
 def dashboard(request: HttpRequest) -> HttpResponse:
     form = DashboardForm(request.GET or None)
-    group_by, rows, filters = _dashboard_rows(form, request.user)
+    group_by, rows, filters = _dashboard_rows(form)
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
         return _export(rows, fmt, group_by)
@@ -587,7 +585,7 @@ def _export(rows: list[metrics.Figures], fmt: str, group_by: str) -> HttpRespons
 @staff_required(R.SUPERVISOR)
 def publish(request: HttpRequest) -> HttpResponse:
     form = DashboardForm(request.POST)
-    group_by, rows, filters = _dashboard_rows(form, request.user)
+    group_by, rows, filters = _dashboard_rows(form)
     period = f"{filters['month_from']:%Y-%m}~{filters['month_to']:%Y-%m}"
     metrics.figures_publish(
         actor=request.user,

@@ -68,3 +68,19 @@ def test_bad_keys(key):
 
 def test_request_hash_ignores_key_order():
     assert request_hash({"a": 1, "b": 2}) == request_hash({"b": 2, "a": 1})
+
+
+def test_purge_forgets_old_keys():
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from jingmin.core.idempotency import idempotency_purge
+
+    idempotent(scope="s", key="old", payload={}, handler=lambda: (201, {}))
+    idempotent(scope="s", key="new", payload={}, handler=lambda: (201, {}))
+    IdempotencyRecord.objects.filter(key="old").update(
+        created_at=timezone.now() - dt.timedelta(days=8)
+    )
+    assert idempotency_purge() == 1
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]

@@ -28,7 +28,14 @@ from .access import (
     RECORDERS,
     SLOT_OPENERS,
 )
-from .forms import ApplicationForm, GuideForm, ImportForm, SlotsForm
+from .forms import (
+    PERIODS,
+    ApplicationForm,
+    GuideForm,
+    ImportForm,
+    SlotsForm,
+    period_start,
+)
 from .models import ServiceGuide
 
 
@@ -173,14 +180,14 @@ def application_import(request):
 
 @staff_required(*READERS)
 def promise_stats(request):
-    since = timezone.localdate() - dt.timedelta(days=365)
+    months, since = period_start(request)
     stats = selectors.staff_promise_stats(request.user, since)
     selectors.label(stats["by_unit"])
     selectors.label(stats["slowest_steps"])
     return render(
         request,
         "catalogue/console/promise_stats.html",
-        {"stats": stats},
+        {"stats": stats, "months": months, "periods": PERIODS},
     )
 
 

@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jingmin.core.exceptions import DomainError
@@ -12,6 +13,16 @@ from jingmin.org.models import Department, Unit
 from . import content as gc
 from .models import Area, ServiceGuide
 from .selectors import published_guides
+
+PERIODS = (3, 6, 12)
+
+
+def period_start(request: Any) -> tuple[int, dt.date]:
+    """``?months=3|6|12`` (default 12) → (months, first day counted)."""
+    months = request.GET.get("months", "12")
+    months = int(months) if months.isdigit() and int(months) in PERIODS else 12
+    return months, timezone.localdate() - dt.timedelta(days=round(months * 30.44))
+
 
 LIST_HELP = {
     "legal_basis": _(

@@ -23,7 +23,7 @@ from jingmin.core.ratelimit import rate_limit_hit
 from jingmin.org.models import Unit
 
 from . import selectors, services
-from .forms import BookingForm, CancelForm, SearchForm
+from .forms import PERIODS, BookingForm, CancelForm, SearchForm, period_start
 from .models import DisclosureItem, GuideVersion, ServiceGuide
 
 PAGE_SIZE = 20
@@ -183,14 +183,15 @@ def disclosure(request):
 
 
 def promise_stats(request):
-    stats = selectors.public_promise_stats()
+    months, since = period_start(request)
+    stats = selectors.public_promise_stats(since)
     selectors.label(stats["by_guide"])
     selectors.label(stats["by_unit"])
     selectors.label(stats["slowest_steps"])
     return render(
         request,
         "catalogue/promise_stats.html",
-        {"stats": stats},
+        {"stats": stats, "months": months, "periods": PERIODS},
     )
 
 

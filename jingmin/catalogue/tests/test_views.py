@@ -358,3 +358,24 @@ def test_a_version_effective_later_is_announced_not_applied(client, county):
         reverse("catalogue:guide_version", args=["later", 2])
     ).content.decode()
     assert "10 个工作日" in new and "施行前仍按现行版本办理" in new
+
+
+def test_promise_page_period_choice(client, guides, county):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    for n in range(5):
+        services.application_record(
+            guide=guides["lost"],
+            unit=county.sta,
+            received_on=today - dt.timedelta(days=200 + n),
+            completed_on=today - dt.timedelta(days=190),
+            visits=1,
+            actor=county["admin"],
+        )
+    url = reverse("catalogue:promise_stats")
+    assert "居民身份证挂失补领" in client.get(url).content.decode()
+    assert "居民身份证挂失补领" not in client.get(url, {"months": "3"}).content.decode()
+    assert client.get(url, {"months": "99"}).context["months"] == 12

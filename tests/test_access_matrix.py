@@ -142,6 +142,21 @@ def mediation_action(**extra) -> Rule:
     )
 
 
+# Hot spots: analysts and the supervisor see everything, officers and leaders
+# their unit's incidents/analyses and the campaigns their unit takes part in.
+HOT_VIEW = (Role.ANALYST, Role.SUPERVISOR, Role.LEADER, Role.OFFICER)
+HOT_ANALYSE = (Role.ANALYST, Role.SUPERVISOR)
+HOT_CAMPAIGN = (Role.ANALYST, Role.SUPERVISOR, Role.LEADER)
+HOT_SEES = frozenset({"officer_a", "leader_a", "analyst", "supervisor"})
+
+
+def obj(key: str, **extra):
+    def kwargs(o):
+        return {"pk": o[key].pk, **extra}
+
+    return kwargs
+
+
 # --------------------------------------------------------------------------- TABLE
 TABLE: dict[str, Rule] = {
     # portal and accounts
@@ -305,6 +320,70 @@ TABLE: dict[str, Rule] = {
     ),
     "mediation-dispute-list": staff(*MEDIATION),
     "mediation-dispute-detail": staff(*MEDIATION, kwargs=dispute(), sees=IN_A),
+    # appeals REST API: any staff member may call it, rows are scoped
+    "api-appeals": staff(),
+    "api-appeal-categories": public(),
+    "api-appeal-metrics": staff(Role.LEADER, Role.SUPERVISOR, Role.ANALYST),
+    "api-appeal-track": public(
+        kwargs=lambda o: {"tracking_code": "260101000000-" + "a" * 26}, outcome="hide"
+    ),
+    "api-appeal-detail": staff(kwargs=APPEAL_CASES),
+    "api-appeal-action": staff(
+        kwargs=tuple(
+            Case(lambda o, c=c: {**c.kwargs(o), "action": "accept"}, c.sees, c.label)
+            for c in APPEAL_CASES
+        ),
+        method="POST",
+        workflow=True,
+    ),
+    # hot spots
+    "hotspots:public_map": public(),
+    "hotspots:public_cells": public(),
+    "hotspots:public_tips": public(),
+    "hotspots:outlines": public(),
+    "hotspots:console": staff(*HOT_VIEW),
+    "hotspots:incident_list": staff(*HOT_VIEW),
+    "hotspots:analysis_new": staff(*HOT_ANALYSE, method="POST"),
+    "hotspots:analysis_detail": staff(*HOT_VIEW, kwargs=obj("analysis"), sees=HOT_SEES),
+    "hotspots:analysis_status": staff(*HOT_VIEW, kwargs=obj("analysis"), sees=HOT_SEES),
+    "hotspots:analysis_cells": staff(*HOT_VIEW, kwargs=obj("analysis"), sees=HOT_SEES),
+    "hotspots:analysis_export": staff(
+        *HOT_VIEW, kwargs=obj("analysis", fmt="csv"), sees=HOT_SEES
+    ),
+    "hotspots:analysis_rerun": staff(
+        *HOT_ANALYSE,
+        kwargs=obj("analysis"),
+        sees=HOT_SEES,
+        method="POST",
+        workflow=True,
+    ),
+    "hotspots:campaign_new": staff(*HOT_CAMPAIGN),
+    "hotspots:campaign_detail": staff(*HOT_VIEW, kwargs=obj("campaign"), sees=HOT_SEES),
+    "hotspots:campaign_area": staff(*HOT_VIEW, kwargs=obj("campaign"), sees=HOT_SEES),
+    "hotspots:campaign_evaluate": staff(
+        *HOT_CAMPAIGN,
+        kwargs=obj("campaign"),
+        sees=HOT_SEES,
+        method="POST",
+        workflow=True,
+    ),
+    "hotspots-incident-list": staff(*HOT_VIEW),
+    "hotspots-incident-detail": staff(*HOT_VIEW, kwargs=obj("incident"), sees=HOT_SEES),
+    "hotspots-analysis-list": staff(*HOT_VIEW),
+    "hotspots-analysis-detail": staff(*HOT_VIEW, kwargs=obj("analysis"), sees=HOT_SEES),
+    "hotspots-analysis-rerun": staff(
+        *HOT_ANALYSE,
+        kwargs=obj("analysis"),
+        sees=HOT_SEES,
+        method="POST",
+        workflow=True,
+    ),
+    # mediation, later additions
+    "mediation:dispute_edit": mediation_action(),
+    "mediation:dispute_report": mediation_action(),
+    "mediation:parties_reveal": mediation_action(),
+    "mediation-dispute-parties": mediation_action(),
+    "catalogue:console_slots": staff(Role.LEADER, Role.SUPERVISOR, Role.ADMIN),
     "appeals:attachment": staff(
         *APPEAL_LIST,
         kwargs=lambda o: {"pk": o["attachment"].pk},
@@ -357,34 +436,72 @@ def test_no_stale_rows():
 
 # --------------------------------------------------------------------------- objects
 @pytest.fixture
-def objects(county) -> dict[str, Any]:
-    """One object of each kind, in station A / forwarded to department A."""
-    made: dict[str, Any] = {"county": county}
-    admin = county["admin"]
-    from jingmin.api.models import ServiceToken, WebhookSubscription
-    from jingmin.catalogue import services as catalogue
-    from jingmin.catalogue.tests.factories import published
+def objects(county) -> Objects:
+    return Objects(county)
 
-    made["guide"] = published(
-        "id-card", admin, offices=[{"unit": "sta", "hours": "工作日"}]
-    )
-    made["application"] = catalogue.application_record(
-        guide=made["guide"],
-        unit=county.sta,
-        received_on=dt.date(2026, 3, 2),
-        completed_on=dt.date(2026, 3, 5),
-        visits=1,
-        actor=county["officer_a"],
-    )
-    made["token"] = ServiceToken.objects.create(
-        user=county["operator"], name="matrix", digest="0" * 64, prefix="jm_0000"
-    )
-    made["webhook"] = WebhookSubscription.objects.create(
-        department=county.depta, name="matrix", url="https://dept.example/h", secret="s"
-    )
-    made.update(appeal_objects(county))
-    made.update(mediation_objects(county, made["appeal_a"]))
-    return made
+
+class Objects:
+    """One object of each kind, in station A / forwarded to department A, built
+    on first use: most URLs need none, and each build costs a few queries."""
+
+    def __init__(self, county):
+        self.county = county
+        self.made: dict[str, Any] = {"county": county}
+        self.builders: dict[str, Callable[[], dict[str, Any]]] = {}
+        for keys, build in [
+            (("guide", "application"), self._catalogue),
+            (("token", "webhook"), self._api),
+            (("appeal_a", "appeal_fwd", "attachment"), lambda: appeal_objects(county)),
+            (
+                ("dispute", "party", "agreement", "followup"),
+                lambda: mediation_objects(county, self["appeal_a"]),
+            ),
+            (("incident", "analysis", "campaign"), lambda: hotspot_objects(county)),
+        ]:
+            for key in keys:
+                self.builders[key] = build
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self.made:
+            self.made.update(self.builders[key]())
+        return self.made[key]
+
+    def _catalogue(self) -> dict[str, Any]:
+        from jingmin.catalogue import services as catalogue
+        from jingmin.catalogue.tests.factories import published
+
+        guide = published(
+            "id-card",
+            self.county["admin"],
+            offices=[{"unit": "sta", "hours": "工作日"}],
+        )
+        application = catalogue.application_record(
+            guide=guide,
+            unit=self.county.sta,
+            received_on=dt.date(2026, 3, 2),
+            completed_on=dt.date(2026, 3, 5),
+            visits=1,
+            actor=self.county["officer_a"],
+        )
+        return {"guide": guide, "application": application}
+
+    def _api(self) -> dict[str, Any]:
+        from jingmin.api.models import ServiceToken, WebhookSubscription
+
+        return {
+            "token": ServiceToken.objects.create(
+                user=self.county["operator"],
+                name="matrix",
+                digest="0" * 64,
+                prefix="jm_0000",
+            ),
+            "webhook": WebhookSubscription.objects.create(
+                department=self.county.depta,
+                name="matrix",
+                url="https://dept.example/h",
+                secret="s",
+            ),
+        }
 
 
 def mediation_objects(county, appeal) -> dict[str, Any]:
@@ -423,6 +540,45 @@ def mediation_objects(county, appeal) -> dict[str, Any]:
         "agreement": agreement,
         "followup": followup,
     }
+
+
+def hotspot_objects(county) -> dict[str, Any]:
+    """Incidents, a finished analysis and a campaign, all of station A."""
+    from jingmin.hotspots import services as h
+    from jingmin.hotspots.tests.factories import cluster, types
+
+    kinds = types()
+    incidents = cluster(kinds["burglary"], 120.05, 30.05, 12, unit=county.sta)
+    analysis = h.analysis_create(
+        kind="hotspot", params={"cell": 500}, actor=county["analyst"], unit=county.sta
+    )
+    h.analysis_execute(analysis.pk)
+    analysis.refresh_from_db()
+    today = dt.date.today()
+    campaign = h.campaign_create(
+        data=h.CampaignInput(
+            name="矩阵测试整治",
+            area={
+                "type": "Polygon",
+                "coordinates": [
+                    [
+                        [120.04, 30.04],
+                        [120.06, 30.04],
+                        [120.06, 30.06],
+                        [120.04, 30.06],
+                        [120.04, 30.04],
+                    ]
+                ],
+            },
+            starts_on=today - dt.timedelta(days=30),
+            ends_on=today - dt.timedelta(days=1),
+            actions="巡逻",
+            units=[county.sta],
+            incident_types=[kinds["burglary"]],
+        ),
+        actor=county["analyst"],
+    )
+    return {"incident": incidents[0], "analysis": analysis, "campaign": campaign}
 
 
 def jpeg() -> io.BytesIO:

@@ -29,11 +29,13 @@ class Command(BaseCommand):
 
 
 def _demo_notes() -> list[str]:
-    """Lines other apps add to the demo banner (e.g. the Open311 demo API key)."""
+    """Lines each app's demo module adds to the banner (e.g. the Open311 demo API key)."""
     from importlib import import_module
 
+    from .demo_seed import SEED_MODULES
+
     notes = []
-    for name in ["jingmin.open311.demo", "jingmin.appeals.demo"]:
+    for name in SEED_MODULES:
         try:
             module = import_module(name)
         except ModuleNotFoundError:

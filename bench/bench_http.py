@@ -542,9 +542,22 @@ class Run:
         }
         if self.args.warmup:
             h.run_load(self.server.port, ep.requests, seconds=self.args.warmup, **kw)
-        return h.run_load(
+        result = h.run_load(
             self.server.port, ep.requests, seconds=self.args.seconds, **kw
         )
+        self.drain()
+        return result
+
+    def drain(self, limit: float = 10.0) -> None:
+        """Wait until the requests queued by the last load are served, so they do
+        not slow the next measurement (wrk stops; the server goes on with what it
+        has accepted)."""
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            start = time.perf_counter()
+            self.client.request("GET", "/bench/read")
+            if time.perf_counter() - start < 0.02:
+                return
 
     def add(
         self, ep: Endpoint, conns: int, res: h.Result, base: h.Result | None

@@ -18,6 +18,9 @@ from django.conf import settings
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _cache_lock = threading.Lock()
 _cache: dict[str, object] = {"loaded_at": 0.0, "days": {}}
+# chinese-calendar scans its whole table on each call (~15 µs); answers are cached
+# per date and dropped whenever the overrides are reloaded.
+_workdays: dict[dt.date, bool] = {}
 CACHE_SECONDS = 60
 
 
@@ -39,6 +42,7 @@ def _overrides() -> dict[dt.date, bool]:
 
             _cache["days"] = dict(CalendarDay.objects.values_list("date", "is_workday"))
             _cache["loaded_at"] = time.monotonic()
+            _workdays.clear()
         return _cache["days"]  # type: ignore[return-value]
 
 
@@ -59,12 +63,18 @@ def year_is_known(year: int) -> bool:
 
 def is_workday(day: dt.date) -> bool:
     overrides = _overrides()
+    cached = _workdays.get(day)
+    if cached is not None:
+        return cached
     if day in overrides:
-        return overrides[day]
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:
-        return day.weekday() < 5
+        answer = overrides[day]
+    else:
+        try:
+            answer = chinese_calendar.is_workday(day)
+        except NotImplementedError:
+            answer = day.weekday() < 5
+    _workdays[day] = answer
+    return answer
 
 
 def add_working_days(start: dt.date, days: int) -> dt.date:

@@ -473,9 +473,7 @@ def attachment(request: HttpRequest, pk: int) -> FileResponse:
 # --- dashboard ------------------------------------------------------------
 
 
-def _dashboard_rows(
-    form: DashboardForm, user
-) -> tuple[str, list[metrics.Figures], dict]:
+def _dashboard_rows(form: DashboardForm) -> tuple[str, list[metrics.Figures], dict]:
     data = form.cleaned_data if form.is_valid() else {}
     group_by = data.get("group_by") or "unit"
     today = timezone.localdate()

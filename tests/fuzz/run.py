@@ -95,6 +95,25 @@ class Browser:
             raise RuntimeError(f"demo login as {username} failed ({status})")
 
 
+def form_fuzzer(
+    browser: Browser, forms: list, examples: int, deadline: float, tally: Tally
+):
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(st.data())
+    def fuzz(data):
+        for form in forms:
+            fields = fuzzed_data(form, data.draw)
+            status, _t, _h = browser.request("POST", form.action, fields)
+            tally.add(form.action, status, fields)
+
+    return fuzz
+
+
 def fuzz_forms(port: int, examples: int, deadline: float, out) -> Tally:
     tally = Tally()
     targets = [(None, url) for url in PUBLIC_FORMS] + [
@@ -110,25 +129,12 @@ def fuzz_forms(port: int, examples: int, deadline: float, out) -> Tally:
         if status != 200:
             out.write(f"  forms: {url} answered {status}, skipped\n")
             continue
-        forms = forms_in(html, url)
-
-        @settings(
-            max_examples=examples,
-            deadline=None,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
-        @given(st.data())
-        def fuzz(data, forms=forms, browser=browser):
-            if time.monotonic() > deadline:
-                return
-            for form in forms:
-                fields = fuzzed_data(form, data.draw)
-                status, _t, _h = browser.request("POST", form.action, fields)
-                tally.add(form.action, status, fields)
-
+        fuzz = form_fuzzer(browser, forms_in(html, url), examples, tally)
         before = tally.tried
-        fuzz()
+        try:
+            fuzz()
+        except Exception as exc:  # noqa: BLE001 (report it and go on with the next form)
+            tally.errors.append(f"{url}: {type(exc).__name__}: {str(exc)[:300]}")
         out.write(
             f"  forms: {url} ({'as ' + user if user else 'anonymous'}): {tally.tried - before} posts\n"
         )
@@ -174,7 +180,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"fuzz: {args.db} database, migrating and seeding the demo county…\n"
             )
             manage(["migrate", "--noinput", "-v0"], env)
-            manage(["demo_seed"], env)
+            try:
+                manage(["demo_seed"], env)
+            except RuntimeError as exc:  # fuzz what was seeded before the failure
+                last = str(exc).strip().splitlines()[-1]
+                out.write(
+                    f"  WARNING: demo_seed failed part-way ({last}); fuzzing anyway\n"
+                )
             proc = subprocess.run(  # noqa: S603
                 [sys.executable, "manage.py", "shell", "-c", MAKE_TOKEN],
                 cwd=ROOT, env=env, capture_output=True, text=True, check=True,

@@ -4,6 +4,7 @@ schemathesis finds no server error in /api/v1/ or /open311/v2/ (in-process WSGI)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -79,6 +80,12 @@ def test_open311_description_validates_and_is_stable():
 def _fuzz(schema, mutate=None, **call_kwargs) -> list[str]:
     """Every operation, EXAMPLES cases each; returns what answered 5xx."""
     failures: list[str] = []
+    with _connection_kept():
+        _fuzz_all(schema, failures, mutate, call_kwargs)
+    return failures
+
+
+def _fuzz_all(schema, failures: list[str], mutate, call_kwargs: dict) -> None:
     for result in schema.get_all_operations():
         operation = result.ok()
 
@@ -113,20 +120,25 @@ def _fuzz(schema, mutate=None, **call_kwargs) -> list[str]:
                     raise AssertionError(failures[0]) from exc
 
         run()
-    return failures
 
 
 @pytest.fixture
 def wsgi_app():
-    """The real WSGI app, minus the per-request connection closing the test client
-    also switches off: the test's transaction must survive each call."""
+    return get_wsgi_application()
+
+
+@contextlib.contextmanager
+def _connection_kept():
+    """Switch off the per-request connection closing, as Django's test client does,
+    so the test's transaction survives each WSGI call (the test client turns it back
+    on after each of its own requests, so this wraps the fuzzing itself)."""
     from django.core.signals import request_finished, request_started
     from django.db import close_old_connections
 
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     try:
-        yield get_wsgi_application()
+        yield
     finally:
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)

@@ -851,3 +851,48 @@ def hot_frames(raw: Path, *, top: int = 8) -> tuple[list, list]:
         ]
 
     return best(inclusive), best(own)
+
+
+def slowest_sql(fn: Callable[[], object], top: int = 2) -> list[tuple[float, str]]:
+    """Run ``fn`` once (Django set up) and return its slowest SQL statements as
+    (milliseconds, statement start): where a slow read spends its database time."""
+    from django.db import connection
+
+    timings: list[tuple[float, str]] = []
+
+    def timed(execute, sql, params, many, context):
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            timings.append(((time.perf_counter() - start) * 1e3, " ".join(sql.split())))
+
+    with connection.execute_wrapper(timed):
+        fn()
+    return sorted(timings, reverse=True)[:top]
+
+
+def pyinstrument_hot(fn: Callable[[], object], top: int = 5) -> list[tuple[str, float]]:
+    """Run ``fn`` once under pyinstrument; the project's functions (jingmin/) with
+    their inclusive share of the call, largest first."""
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    try:
+        fn()
+    finally:
+        profiler.stop()
+    root = profiler.last_session.root_frame() if profiler.last_session else None
+    if root is None or not root.time:
+        return []
+    best: dict[str, float] = {}
+    stack = [root]
+    while stack:
+        frame = stack.pop()
+        path = frame.file_path or ""
+        if "jingmin/" in path and "site-packages" not in path and "/bench/" not in path:
+            key = f"{frame.function} ({path[path.rindex('jingmin/') :]})"
+            best[key] = max(best.get(key, 0.0), frame.time / root.time)
+        stack.extend(frame.children)
+    return sorted(best.items(), key=lambda kv: -kv[1])[:top]

@@ -235,6 +235,19 @@ def queries(report: h.Report) -> dict[str, Callable[[], object]]:
     }
 
 
+def explain(report: h.Report, name: str, fn: Callable[[], object]) -> None:
+    """Where a read over the target spends its time: its slowest SQL statements and
+    the project's functions by share (pyinstrument)."""
+    sql = h.slowest_sql(fn)
+    hot = h.pyinstrument_hot(fn)
+    report.note(
+        f"why {name} is slow: slowest SQL "
+        + "; ".join(f"{ms:.0f} ms `{text[:160]}`" for ms, text in sql)
+        + " — profile: "
+        + "; ".join(f"{k} {v:.0%}" for k, v in hot)
+    )
+
+
 def refresh_aggregates() -> Callable[[], object]:
     from jingmin.appeals import metrics
 
@@ -290,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
                     target=f"< {args.target_ms:g} ms" if big and not is_base else "",
                     ok=(t * 1e3 < args.target_ms) if big and not is_base else None,
                 )
+                if size == sizes[-1] and not is_base and t * 1e3 >= args.target_ms:
+                    explain(report, name, fn)
         lines = ["curve (ms): " + " | ".join(f"{s:,}" for s in sizes)]
         for name, points in curve.items():
             lines.append(

@@ -872,9 +872,10 @@ def slowest_sql(fn: Callable[[], object], top: int = 2) -> list[tuple[float, str
     return sorted(timings, reverse=True)[:top]
 
 
-def pyinstrument_hot(fn: Callable[[], object], top: int = 5) -> list[tuple[str, float]]:
-    """Run ``fn`` once under pyinstrument; the project's functions (jingmin/) with
-    their inclusive share of the call, largest first."""
+def pyinstrument_hot(fn: Callable[[], object], top: int = 5) -> str:
+    """Run ``fn`` once under pyinstrument: the project's functions (jingmin/) by
+    inclusive share, leaving out wrappers that hold the whole call (middleware,
+    decorators), and where the time itself was spent, by file."""
     from pyinstrument import Profiler
 
     profiler = Profiler(interval=0.0005)
@@ -885,14 +886,24 @@ def pyinstrument_hot(fn: Callable[[], object], top: int = 5) -> list[tuple[str, 
         profiler.stop()
     root = profiler.last_session.root_frame() if profiler.last_session else None
     if root is None or not root.time:
-        return []
-    best: dict[str, float] = {}
+        return "no samples"
+    project: dict[str, float] = {}
+    own: dict[str, float] = {}
     stack = [root]
     while stack:
         frame = stack.pop()
-        path = frame.file_path or ""
-        if "jingmin/" in path and "site-packages" not in path and "/bench/" not in path:
+        path = frame.file_path or "?"
+        share = frame.time / root.time
+        if "jingmin/" in path and "site-packages" not in path and share < 0.97:
             key = f"{frame.function} ({path[path.rindex('jingmin/') :]})"
-            best[key] = max(best.get(key, 0.0), frame.time / root.time)
+            project[key] = max(project.get(key, 0.0), share)
+        if frame.file_path and not frame.is_synthetic:
+            short = path.split("site-packages/")[-1].split("/lib/python3.11/")[-1]
+            own[short] = own.get(short, 0.0) + frame.total_self_time / root.time
         stack.extend(frame.children)
-    return sorted(best.items(), key=lambda kv: -kv[1])[:top]
+
+    def best(d: dict[str, float]) -> str:
+        items = sorted(d.items(), key=lambda kv: -kv[1])[:top]
+        return "; ".join(f"{k} {v:.0%}" for k, v in items)
+
+    return f"{best(project)} — time spent in: {best(own)}"

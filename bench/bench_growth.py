@@ -244,7 +244,7 @@ def explain(report: h.Report, name: str, fn: Callable[[], object]) -> None:
         f"why {name} is slow: slowest SQL "
         + "; ".join(f"{ms:.0f} ms `{text[:160]}`" for ms, text in sql)
         + " — profile: "
-        + "; ".join(f"{k} {v:.0%}" for k, v in hot)
+        + hot
     )
 
 

@@ -645,7 +645,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument(
         "--profile",
-        default="",
+        default=os.environ.get("BENCH_HTTP_PROFILE", ""),
         help="comma-separated endpoint name parts (or 'all') to sample with py-spy "
         "at the highest connection count",
     )

@@ -18,9 +18,9 @@ DEMO_KEY = "demo-open311-key"
 DEMO_CLIENT = "演示客户端"
 DEMO_NOTES = ["Open311 demo API key: demo-open311-key (base /open311/v2/)"]
 
-# Extra questions (Open311 attributes) for categories the appeals demo leaves without.
+# Extra questions (Open311 attributes) for categories the appeals demo leaves without (噪音 zaoyin, 违停 weiting).
 QUESTIONS = {
-    "noise": [
+    "zaoyin": [
         {
             "code": "source",
             "label": "噪音来源",
@@ -45,7 +45,7 @@ QUESTIONS = {
             ],
         },
     ],
-    "parking": [
+    "weiting": [
         {
             "code": "plate",
             "label": "车牌号",

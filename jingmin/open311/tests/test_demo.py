@@ -11,11 +11,11 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_seed_is_idempotent_and_the_key_works(county):
-    Category.objects.create(code="noise", name="噪音扰民")
+    Category.objects.create(code="zaoyin", name="噪音扰民")
     demo.seed(out=io.StringIO())
     events = AuditEvent.objects.count()
-    questions = Category.objects.get(code="noise").questions
-    assert questions == demo.QUESTIONS["noise"]
+    questions = Category.objects.get(code="zaoyin").questions
+    assert questions == demo.QUESTIONS["zaoyin"]
     demo.seed(out=io.StringIO())
     assert AuditEvent.objects.count() == events
     assert client_authenticate("demo-open311-key").name == demo.DEMO_CLIENT
@@ -26,6 +26,6 @@ def test_demo_seed_is_idempotent_and_the_key_works(county):
 
 def test_demo_keeps_questions_the_appeals_demo_set(county):
     own = [{"code": "x", "label": "X", "datatype": "string", "required": False}]
-    Category.objects.create(code="noise", name="噪音扰民", questions=own)
+    Category.objects.create(code="zaoyin", name="噪音扰民", questions=own)
     demo.seed()
-    assert Category.objects.get(code="noise").questions == own
+    assert Category.objects.get(code="zaoyin").questions == own

@@ -184,6 +184,23 @@ def write_incidents(path: Path, rows: int) -> None:
             )
 
 
+def run_polled(cmd: list[str], env: dict) -> tuple[int, float, float]:
+    """(exit status, wall s, peak RSS MiB) of a child, the peak read from its VmHWM.
+
+    ru_maxrss from wait4 would include the pages the child inherited from this
+    (large) benchmark process before exec; VmHWM belongs to the new image only.
+    """
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, env=env, cwd=h.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    peak = 0.0
+    while proc.poll() is None:
+        peak = max(peak, h.proc_status_mib(proc.pid).get("VmHWM", 0.0))
+        time.sleep(0.1)
+    return proc.returncode, time.perf_counter() - start, peak
+
+
 SETUP = (
     "from jingmin.org import demo as o; o.seed()\n"
     "from jingmin.hotspots.demo import TYPES\n"

@@ -31,7 +31,6 @@ from .analysis.knox import knox
 from .analysis.timeprofile import hour_weekday, month_trend
 
 Progress = Callable[[float], None] | None
-WEEKDAYS = ["一", "二", "三", "四", "五", "六", "日"]
 
 
 class EmptySelection(DomainError):

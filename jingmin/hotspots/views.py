@@ -15,6 +15,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from jingmin.accounts.decorators import staff_required
@@ -29,6 +30,9 @@ from .models import Analysis, Campaign
 VIEW_ROLES = (Role.ANALYST, Role.SUPERVISOR, Role.LEADER, Role.OFFICER)
 ANALYSE_ROLES = (Role.ANALYST, Role.SUPERVISOR)
 CAMPAIGN_ROLES = (Role.ANALYST, Role.SUPERVISOR, Role.LEADER)
+WEEKDAYS = [
+    gettext_lazy(d) for d in ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+]
 EXPORT_FIELDS = ["row", "col", "count", "z", "p", "p_fdr", "class"]
 
 
@@ -164,7 +168,7 @@ def analysis_detail(request, pk):
             "hot_cells": hot[:50],
             "hour_rows": list(
                 zip(
-                    ["一", "二", "三", "四", "五", "六", "日"],
+                    WEEKDAYS,
                     time.get("hour_weekday", []),
                     strict=False,
                 )

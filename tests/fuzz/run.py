@@ -95,9 +95,7 @@ class Browser:
             raise RuntimeError(f"demo login as {username} failed ({status})")
 
 
-def form_fuzzer(
-    browser: Browser, forms: list, examples: int, deadline: float, tally: Tally
-):
+def form_fuzzer(browser: Browser, forms: list, examples: int, tally: Tally):
     @settings(
         max_examples=examples,
         deadline=None,

@@ -87,7 +87,11 @@ class Database:
 
 
 def child_env(db: Database, workdir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("PYTEST") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     env.update(
         DATABASE_URL=db.url,
         DJANGO_SETTINGS_MODULE="jingmin.settings",

@@ -315,7 +315,16 @@ def record(title: str, body: str, *, databases: str, path: Path = RESULTS) -> No
             "with `--record`; see bench/README.md for how to read them.\n"
         )
     with path.open("a", encoding="utf-8") as out:
-        out.write("\n" + header(title, databases) + "\n" + body.rstrip() + "\n")
+        out.write(
+            "\n"
+            + header(title, databases)
+            + ("\n" + body.rstrip() + "\n" if body.strip() else "")
+        )
+
+
+def append_text(text: str, path: Path = RESULTS) -> None:
+    with path.open("a", encoding="utf-8") as out:
+        out.write("\n" + text.rstrip() + "\n")
 
 
 # --------------------------------------------------------------------- processes and ports

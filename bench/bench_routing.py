@@ -70,8 +70,10 @@ class GridIndex:
         y0 = miny + iy.ravel() * self.step[1]
         boxes = shapely.box(x0, y0, x0 + self.step[0], y0 + self.step[1])
         cell_idx, geom_idx = index.tree.query(boxes, predicate="within")
-        table = np.full(self.n * self.n, -1, dtype=np.int64)
-        table[cell_idx] = geom_idx
+        # lowest position wins, as in lookup_many, should two areas overlap
+        table = np.full(self.n * self.n, len(index.keys), dtype=np.int64)
+        np.minimum.at(table, cell_idx, geom_idx)
+        table[table == len(index.keys)] = -1
         self.table = table
         self.inner_share = float(np.mean(table >= 0))
 

@@ -200,8 +200,10 @@ def public_appeals() -> QuerySet[Appeal]:
     )
 
 
-def requests_search(query: RequestQuery) -> list[Appeal]:
+def requests_search(query: RequestQuery, *, extensions: bool = False) -> list[Appeal]:
     qs = public_appeals()
+    if extensions:
+        qs = qs.prefetch_related(_public_events())
     if query.ids:
         qs = qs.filter(number__in=query.ids)
     else:
@@ -222,8 +224,19 @@ def requests_search(query: RequestQuery) -> list[Appeal]:
     return list(qs[offset : offset + query.page_size])
 
 
-def request_get(number: str) -> Appeal | None:
-    return public_appeals().filter(number=number).first()
+def request_get(number: str, *, extensions: bool = False) -> Appeal | None:
+    qs = public_appeals().filter(number=number)
+    if extensions:
+        qs = qs.prefetch_related(_public_events())
+    return qs.first()
+
+
+def _public_events() -> Prefetch:
+    return Prefetch(
+        "events",
+        queryset=AppealEvent.objects.filter(public=True).order_by("created_at", "pk"),
+        to_attr="public_events",
+    )
 
 
 def _status_notes(appeal: Appeal, public_text: bool) -> str | None:
@@ -283,9 +296,9 @@ def _media_url(appeal: Appeal) -> str | None:
 
 
 def _extensions(appeal: Appeal, public: bool) -> dict[str, Any]:
-    events = AppealEvent.objects.filter(appeal=appeal, public=True).order_by(
-        "created_at", "pk"
-    )
+    events = getattr(appeal, "public_events", None)
+    if events is None:
+        events = appeal.events.filter(public=True).order_by("created_at", "pk")
     answers = (
         appeal.attributes if public and isinstance(appeal.attributes, dict) else {}
     )

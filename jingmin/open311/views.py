@@ -132,7 +132,7 @@ def requests_collection(request: HttpRequest, fmt: str) -> HttpResponse:
         return respond(fmt, "service_requests", body, status)
     query = _request_query(request)
     extensions = params.value(request.GET, "extensions").lower() == "true"
-    found = selectors.requests_search(query)
+    found = selectors.requests_search(query, extensions=extensions)
     return respond(
         fmt,
         "service_requests",
@@ -177,10 +177,10 @@ def _request_query(request: HttpRequest) -> selectors.RequestQuery:
 
 @endpoint("GET")
 def request_detail(request: HttpRequest, fmt: str, number: str) -> HttpResponse:
-    appeal = selectors.request_get(number)
+    extensions = params.value(request.GET, "extensions").lower() == "true"
+    appeal = selectors.request_get(number, extensions=extensions)
     if appeal is None:
         raise not_found(_("未知的 service_request_id：%(id)s") % {"id": number[:40]})
-    extensions = params.value(request.GET, "extensions").lower() == "true"
     return respond(
         fmt, "service_requests", [selectors.request_dict(appeal, extensions=extensions)]
     )

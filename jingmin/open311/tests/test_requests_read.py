@@ -251,3 +251,13 @@ def test_extensions_add_public_notes_and_answers(client, appeals, fmt):
         )
     )
     assert all(n["description"] in (None, "") for n in fam["notes"])
+
+
+def test_listing_queries_do_not_grow_with_rows(
+    client, appeals, catalogue, django_assert_max_num_queries
+):
+    for _ in range(5):
+        submit(catalogue["noise"])
+    with django_assert_max_num_queries(6):
+        response = client.get("/open311/v2/requests.json?extensions=true")
+    assert len(read(response)) == 8

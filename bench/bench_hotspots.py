@@ -96,7 +96,7 @@ def bench_gi(r: h.Report, smoke: bool) -> None:
     )
     r.add(f"Gi* speed-up vs esda on {n}×{n} G_Local only", t_g / ours.median, "×")
     r.add(
-        f"Gi* max |z ours − z esda| on {n}×{n}",
+        f"Gi* max abs diff z ours vs esda on {n}×{n}",
         diff,
         "",
         target="≤ 1e-9",

@@ -5,6 +5,7 @@ approves, the citizen rates, and the supervisor's dashboard shows the new rates.
 from __future__ import annotations
 
 import shutil
+import threading
 
 import pytest
 from django.test import Client
@@ -30,7 +31,36 @@ def browser(monkeypatch):
         b.close()
 
 
-def page_as(browser, live_server, user=None):
+@pytest.fixture
+def server():
+    """A server thread for this test only: it closes its database connection when
+    it stops, so PostgreSQL can drop the test database afterwards."""
+    from django.db import connections
+    from django.test.testcases import LiveServerThread, _StaticFilesHandler
+
+    shared = {
+        c.alias: c
+        for c in connections.all()
+        if c.vendor == "sqlite" and c.is_in_memory_db()
+    }
+    for connection in shared.values():
+        connection.inc_thread_sharing()
+    thread = LiveServerThread("localhost", _StaticFilesHandler, shared)
+    thread.daemon = True
+    thread.start()
+    thread.is_ready.wait()
+    if thread.error:
+        raise thread.error
+    yield f"http://localhost:{thread.port}"
+    thread.terminate()
+    for worker in threading.enumerate():  # keep-alive request threads close their
+        if "process_request_thread" in worker.name:  # connections on the way out
+            worker.join(timeout=10)
+    for connection in shared.values():
+        connection.dec_thread_sharing()
+
+
+def page_as(browser, url, user=None):
     context = browser.new_context(locale="zh-CN")
     if user is not None:
         client = Client()
@@ -40,16 +70,16 @@ def page_as(browser, live_server, user=None):
                 {
                     "name": "sessionid",
                     "value": client.cookies["sessionid"].value,
-                    "url": live_server.url,
+                    "url": url,
                 }
             ]
         )
     return context.new_page()
 
 
-def test_citizen_officer_leader_citizen_supervisor(browser, live_server, county, cats):
-    url = live_server.url
-    citizen = page_as(browser, live_server)
+def test_citizen_officer_leader_citizen_supervisor(server, browser, county, cats):
+    url = server
+    citizen = page_as(browser, url)
     citizen.goto(f"{url}/appeals/")
     citizen.select_option("#id_kind", "complaint")
     citizen.select_option("#id_category", str(cats.order.pk))
@@ -63,7 +93,7 @@ def test_citizen_officer_leader_citizen_supervisor(browser, live_server, county,
     appeal = Appeal.objects.get()
     detail = f"{url}/appeals/console/{appeal.pk}/"
 
-    officer = page_as(browser, live_server, county["officer_a"])
+    officer = page_as(browser, url, county["officer_a"])
     officer.goto(detail)
     officer.click("form[action$='/act/accept/'] button[type=submit]")
     officer.fill(
@@ -71,7 +101,7 @@ def test_citizen_officer_leader_citizen_supervisor(browser, live_server, county,
     )
     officer.click("form[action$='/act/reply_submit/'] button[type=submit]")
 
-    leader = page_as(browser, live_server, county["leader_a"])
+    leader = page_as(browser, url, county["leader_a"])
     leader.goto(detail)
     leader.click("form[action$='/act/reply_approve/'] button[type=submit]")
     appeal.refresh_from_db()
@@ -87,7 +117,7 @@ def test_citizen_officer_leader_citizen_supervisor(browser, live_server, county,
     assert "感谢您的评价" in citizen.content()
 
     metrics.metrics_refresh(full=True)
-    supervisor = page_as(browser, live_server, county["supervisor"])
+    supervisor = page_as(browser, url, county["supervisor"])
     supervisor.goto(f"{url}/appeals/console/dashboard/")
     row = supervisor.inner_text("table tbody tr:first-child")
     assert county.sta.name in row and "100%" in row

@@ -571,6 +571,8 @@ class Run:
                 target += ", p99 ≤ 250 ms"
                 ok = ok and res.p99_ms <= 250
         note = f"p50 {res.p50_ms:.1f} ms, p99 {res.p99_ms:.1f} ms"
+        if res.requests == 0:
+            note = f"no answer within the {self.args.seconds:g} s run"
         if res.errors:
             note += f", {res.errors} errors"
             ok = False if ok is not None else None

@@ -107,8 +107,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "extra", nargs="*", help="arguments passed to every benchmark (after --)"
     )
+    p.add_argument(
+        "--seed-only",
+        action="store_true",
+        help="seed the demo templates, print the BENCH_SEEDED_* lines to export, stop",
+    )
     args = p.parse_args(argv)
     names = discover(args.only.split(",") if args.only else None)
+    kinds = ["sqlite"] + (["postgres"] if h.postgres_available() else [])
+    if args.seed_only:
+        for key, value in h.seed_templates_kept(kinds).items():
+            print(f"export {key}='{value}'")
+        return 0
     if args.list:
         for name in names:
             print(name + ("" if has_main(name) else "  (no main(): run with -m)"))
@@ -116,7 +126,6 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     failed = []
-    kinds = ["sqlite"] + (["postgres"] if h.postgres_available() else [])
     if not args.no_record:  # each section is appended as soon as it is done
         databases = ", ".join(
             h.database_label(h.PG_ADMIN_URL if k == "postgres" else "sqlite://")

@@ -4,7 +4,8 @@ Privacy (issue 4 §2) is enforced here, once, for every format:
 - confidential categories, tips (举报) and unclassified appeals are never listed;
 - no identity or contact of the citizen in any GET;
 - coordinates are snapped to a grid cell centre (``OPEN311_GRID_DEGREES``);
-- description, address, answers and reply text only for categories marked public.
+- description, answers and reply text only for categories marked public, with phone
+  and ID numbers typed into them blanked; the address only to the street (masked).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jingmin.appeals.models import Appeal, AppealEvent, Category, LimitUnit, Reply
+from jingmin.core.masking import mask_address
+from jingmin.core.retention import scrub
 
 from .render import w3c
 from .services import catalogue_version
@@ -244,7 +247,7 @@ def _status_notes(appeal: Appeal, public_text: bool) -> str | None:
     if replies is None:
         replies = list(appeal.replies.filter(status=Reply.Status.APPROVED))
     if replies and public_text:
-        return replies[-1].body
+        return scrub(replies[-1].body)
     if appeal.forwarded_to_id and appeal.status in {
         Appeal.Status.FORWARDED,
         Appeal.Status.CLOSED,
@@ -270,7 +273,7 @@ def request_dict(appeal: Appeal, *, extensions: bool = False) -> dict[str, Any]:
         "status_notes": _status_notes(appeal, public),
         "service_name": category.name,
         "service_code": category.code,
-        "description": appeal.body if public else None,
+        "description": scrub(appeal.body) if public else None,
         "agency_responsible": agency.name if agency else None,
         "service_notice": service_notice(category),
         "requested_datetime": w3c(appeal.created_at),
@@ -278,7 +281,7 @@ def request_dict(appeal: Appeal, *, extensions: bool = False) -> dict[str, Any]:
             (appeal.closed_at or appeal.updated_at) if closed else appeal.updated_at
         ),
         "expected_datetime": None if closed else w3c(appeal.reply_due),
-        "address": (appeal.address or None) if public else None,
+        "address": (mask_address(appeal.address) or None) if public else None,
         "address_id": None,
         "zipcode": None,
         "lat": coarsen(appeal.lat),
@@ -308,9 +311,9 @@ def _extensions(appeal: Appeal, public: bool) -> dict[str, Any]:
             {
                 "label": labels.get(code, code),
                 "name": code,
-                "value": ",".join(map(str, value))
-                if isinstance(value, list)
-                else str(value),
+                "value": scrub(
+                    ",".join(map(str, value)) if isinstance(value, list) else str(value)
+                ),
                 "code": code,
             }
             for code, value in answers.items()
@@ -320,7 +323,7 @@ def _extensions(appeal: Appeal, public: bool) -> dict[str, Any]:
         "notes": [
             {
                 "datetime": w3c(e.created_at),
-                "description": (e.public_text or None) if public else None,
+                "description": (scrub(e.public_text) or None) if public else None,
                 "type": e.action,
             }
             for e in events

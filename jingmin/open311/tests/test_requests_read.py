@@ -91,7 +91,7 @@ def test_fields_of_a_request(client, appeals, fmt):
     assert row["status"] == "open"
     assert row["service_code"] == "noise" and row["service_name"] == "噪音扰民"
     assert row["description"] == "楼下广场舞太吵"
-    assert row["address"] == "人民路 12 号 3 单元"
+    assert row["address"] == "人民路 12****"  # street kept, house number hidden
     assert row["agency_responsible"] == noise.unit.name
     assert row["service_notice"] == "2小时内签收，5个工作日内答复"
     assert row["requested_datetime"].endswith("+08:00")
@@ -261,3 +261,21 @@ def test_listing_queries_do_not_grow_with_rows(
     with django_assert_max_num_queries(6):
         response = client.get("/open311/v2/requests.json?extensions=true")
     assert len(read(response)) == 8
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_numbers_typed_into_public_text_are_blanked(client, catalogue, fmt):
+    appeal = submit(
+        catalogue["noise"], body="吵得不行，请回电 13912345678 或 0571-88886666"
+    )
+    Reply.objects.create(
+        appeal=appeal,
+        body="已处理。身份证 330102199001011234 的当事人已约谈",
+        status=Reply.Status.APPROVED,
+    )
+    text = client.get(
+        f"/open311/v2/requests/{appeal.number}.{fmt}?extensions=true"
+    ).content.decode()
+    for number in ("13912345678", "0571-88886666", "330102199001011234"):
+        assert number not in text
+    assert "［已删除］" in text and "吵得不行" in text

@@ -91,7 +91,7 @@ STREETS = [
 ]
 
 DEMO_NOTES = [
-    "治安热点：用 analyst 登录 → 工作台 → 治安热点，新建“热点分析”（类型 电动车盗窃，网格 250 米）可找到城关农贸市场和第一中学两处热点；"
+    "治安热点：用 fenxi（情报分析员）登录 → 工作台 → 治安热点，新建“热点分析”（类型 电动车盗窃，网格 250 米）可找到城关农贸市场和第一中学两处热点；"
     "入室盗窃的热点在北岭乡岭下村。演示整治行动“城关农贸市场电动车防盗整治”已可评估。",
 ]
 
@@ -186,7 +186,7 @@ def _generate(today: dt.date) -> list[dict]:
                 MARKET[2] + "门口",
             )
         for _ in range(
-            rng.poisson(1 if in_campaign else 2)
+            rng.poisson(5 if in_campaign else 9)
         ):  # the buffer benefits a little
             day = month + dt.timedelta(days=int(rng.integers(0, days.days)))
             add(

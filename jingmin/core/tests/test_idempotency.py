@@ -84,3 +84,40 @@ def test_purge_forgets_old_keys():
     )
     assert idempotency_purge() == 1
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_twins_run_the_handler_once():
+    """Two requests with the same key at the same moment: the second blocks on the
+    claimed row until the first commits, then replays its response."""
+    import threading
+    import time
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs concurrent writers (PostgreSQL)")
+    calls, results = [], []
+
+    def handler():
+        calls.append(1)
+        time.sleep(0.3)
+        return 201, {"n": len(calls)}
+
+    def worker():
+        try:
+            results.append(
+                idempotent(scope="s", key="twin", payload={"a": 1}, handler=handler)
+            )
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=10)
+    assert calls == [1]
+    assert sorted(r.replayed for r in results) == [False, True]
+    assert results[0].body == results[1].body == {"n": 1}

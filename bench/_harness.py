@@ -476,6 +476,7 @@ def seed_templates_kept(kinds: Sequence[str]) -> dict[str, str]:
         made[SEEDED_ENV[kind]] = (
             str(var_dir) if kind == "sqlite" else f"{name}|{var_dir}"
         )
+    made["BENCH_SEEDED_MIGRATE"] = "1"
     return made
 
 

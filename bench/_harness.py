@@ -612,6 +612,7 @@ class Result:
     p99_ms: float
     errors: int  # status ≥ 400 or socket errors
     tool: str
+    failures: dict[str, int] = field(default_factory=dict)  # "429" → n (Python loop)
 
     @property
     def rps(self) -> float:
@@ -738,6 +739,7 @@ def run_python(
     deadline = time.monotonic() + seconds
     latencies: list[float] = []
     errors = [0]
+    failures: dict[str, int] = {}
     lock = threading.Lock()
 
     def connect() -> http.client.HTTPConnection:
@@ -749,6 +751,7 @@ def run_python(
     def worker(tid: int) -> None:
         conn = connect()
         local, errs, sent = [], 0, 0
+        fails: dict[str, int] = {}
         while time.monotonic() < deadline:
             n = next(counter)
             if max_requests is not None and n > max_requests:
@@ -766,11 +769,15 @@ def run_python(
                 conn.request(r.method, r.path, body=body, headers=headers)
                 resp = conn.getresponse()
                 data = resp.read()
-                errs += resp.status >= 400
+                if resp.status >= 400:
+                    errs += 1
+                    fails[str(resp.status)] = fails.get(str(resp.status), 0) + 1
                 if capture is not None:
                     capture(resp.status, data)
-            except (OSError, http.client.HTTPException):
+            except (OSError, http.client.HTTPException) as exc:
                 errs += 1
+                name = type(exc).__name__
+                fails[name] = fails.get(name, 0) + 1
                 conn.close()
                 conn, sent = connect(), 0
             local.append(time.perf_counter() - start)
@@ -778,6 +785,8 @@ def run_python(
         with lock:
             latencies.extend(local)
             errors[0] += errs
+            for k, v in fails.items():
+                failures[k] = failures.get(k, 0) + v
 
     started = time.perf_counter()
     threads = [
@@ -798,6 +807,7 @@ def run_python(
         p99_ms=percentile(latencies, 99) * 1e3,
         errors=errors[0],
         tool="python",
+        failures=failures,
     )
 
 

@@ -575,6 +575,10 @@ class Run:
             note = f"no answer within the {self.args.seconds:g} s run"
         if res.errors:
             note += f", {res.errors} errors"
+            if res.failures:
+                note += (
+                    " (" + ", ".join(f"{k}×{v}" for k, v in res.failures.items()) + ")"
+                )
             ok = False if ok is not None else None
         self.report.add(
             f"{ep.name} @{conns}",

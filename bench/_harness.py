@@ -717,6 +717,11 @@ def source_address(k: int) -> str:
     return f"127.{1 + (k // 64516) % 254}.{(k // 254) % 254 + 1}.{k % 254 + 1}"
 
 
+# one counter for the whole process: a limit per address and minute must not see the
+# same "citizen" again in the next run
+_SOURCES = itertools.count(1)
+
+
 def run_python(
     port: int,
     requests: list[Request],
@@ -735,7 +740,6 @@ def run_python(
     """
     run_id = uuid.uuid4().hex[:8]
     counter = itertools.count(1)
-    sources = itertools.count(1)
     deadline = time.monotonic() + seconds
     latencies: list[float] = []
     errors = [0]
@@ -743,7 +747,7 @@ def run_python(
     lock = threading.Lock()
 
     def connect() -> http.client.HTTPConnection:
-        source = (source_address(next(sources)), 0) if rotate_every else None
+        source = (source_address(next(_SOURCES)), 0) if rotate_every else None
         return http.client.HTTPConnection(
             "127.0.0.1", port, timeout=10, source_address=source
         )

@@ -120,8 +120,9 @@ def _logins(port: int, path: str, n: int) -> None:
 
 def incidents_csv(path: str, rows: int, seed: int = 3) -> None:
     rng = np.random.default_rng(seed)
-    lons = rng.uniform(WEST, EAST, rows).round(6)
-    lats = rng.uniform(SOUTH, NORTH, rows).round(6)
+    # strictly inside: a point on the county's edge is refused by the import
+    lons = rng.uniform(WEST + 1e-3, EAST - 1e-3, rows).round(6)
+    lats = rng.uniform(SOUTH + 1e-3, NORTH - 1e-3, rows).round(6)
     codes = incident_types()
     types = rng.integers(0, len(codes), rows)
     start = dt.date(2024, 1, 1)

@@ -135,12 +135,19 @@ def child_pids(pid: int) -> list[int]:
 
 
 def run_measured(cmd: Sequence[str], **kwargs) -> tuple[int, float, float]:
-    """Run a command; return (exit status, wall seconds, its peak RSS in MiB)."""
+    """Run a command; return (exit status, wall seconds, its peak RSS in MiB).
+
+    The peak is the child's own VmHWM, polled while it runs: ``ru_maxrss`` from
+    wait4 is useless here, because Linux carries the parent's peak across fork and
+    exec, so a child of a big benchmark process would report the parent's size.
+    """
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, **kwargs)
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, time.perf_counter() - start, usage.ru_maxrss / 1024
+    peak = 0.0
+    while proc.poll() is None:
+        peak = max(peak, proc_status_mib(proc.pid).get("VmHWM", 0.0))
+        time.sleep(0.02)
+    return proc.returncode, time.perf_counter() - start, peak
 
 
 def tracemalloc_peak(fn: Callable[[], object]) -> tuple[object, float]:

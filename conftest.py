@@ -30,6 +30,14 @@ def client_for(client):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (rate limits, cached public pages)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _isolated_var(settings, tmp_path):
     """Keys, checkpoints, media and outbox in a per-test folder."""
     settings.AUDIT_SIGNING_KEY_FILE = tmp_path / "keys" / "audit.pem"

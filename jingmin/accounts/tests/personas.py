@@ -43,9 +43,16 @@ class County:
 
 
 @cache
+def _hash_with(hasher: str) -> str:
+    return make_password(PASSWORD, hasher=hasher)
+
+
 def _password_hash() -> str:
-    """Argon2 is slow on purpose; hash the shared test password once per run."""
-    return make_password(PASSWORD)
+    """Argon2 is slow on purpose: hash the shared test password once per hasher
+    (some tests switch PASSWORD_HASHERS, and a cached hash must still verify)."""
+    from django.contrib.auth.hashers import get_hasher
+
+    return _hash_with(get_hasher().algorithm)
 
 
 def make_user(username: str, role: str, **fields) -> User:

@@ -257,6 +257,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "jingmin.api.pagination.CreatedCursorPagination",
+    "DEFAULT_PARSER_CLASSES": [
+        "jingmin.api.parsers.StorableJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "jingmin.api.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": None,

@@ -124,12 +124,6 @@ def test_login_then_needs_a_code(enrolled):
     assert "_auth_user_id" not in client.session
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="django-otp 1.7 needs an explicit otp_device; StaffLoginForm must fall back to "
-    "the user's one confirmed device (see the security helper's report). Remove this "
-    "marker with that fix.",
-)
 def test_login_with_a_fresh_code(enrolled):
     client = Client()
     data = {

@@ -3,7 +3,6 @@ free slots, and the scoped staff lists."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import difflib
 from collections import defaultdict
@@ -16,6 +15,7 @@ from django.utils import timezone
 
 from jingmin.accounts.scoping import visible
 from jingmin.core.calendar import SHANGHAI, is_workday
+from jingmin.core.csvsafe import safe_writer
 
 from . import content as gc
 from . import search
@@ -231,7 +231,7 @@ def csv_row(record: dict[str, Any]) -> list[str]:
 
 def write_csv(stream: Any, records: list[dict[str, Any]]) -> None:
     """The CSV of the open-data export (download and command alike)."""
-    writer = csv.writer(stream)
+    writer = safe_writer(stream)
     writer.writerow(export_columns())
     for record in records:
         writer.writerow(csv_row(record))

@@ -5,7 +5,6 @@ Thin: a form validates, one service or selector runs, a template renders.
 
 from __future__ import annotations
 
-import csv
 import json
 
 from django.conf import settings
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from jingmin.accounts.decorators import staff_required
 from jingmin.accounts.roles import Role
 from jingmin.accounts.scoping import get_visible_or_404, has_role
+from jingmin.core.csvsafe import safe_writer
 from jingmin.core.exceptions import DomainError
 
 from . import selectors, services
@@ -217,7 +217,7 @@ def analysis_export(request, pk, fmt):
         return resp
     resp = HttpResponse(content_type="text/csv; charset=utf-8")
     resp["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    writer = csv.writer(resp)
+    writer = safe_writer(resp)
     result = analysis.result or {}
     if analysis.kind == Analysis.Kind.KNOX and result:
         writer.writerow(

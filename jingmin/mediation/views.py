@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.apps import apps
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_POST
 from jingmin.accounts.decorators import staff_required
 from jingmin.accounts.roles import Role
 from jingmin.accounts.scoping import get_visible_or_404
+from jingmin.core.csvsafe import safe_writer
 from jingmin.core.exceptions import DomainError
 
 from . import selectors, services, workflow
@@ -658,7 +658,7 @@ def stats(request):
             f'attachment; filename="mediation-stats-{group_by}.csv"'
         )
         response.write("\ufeff")
-        writer = csv.writer(response)
+        writer = safe_writer(response)
         writer.writerow(
             [_("分组")]
             + [str(label) for _k, label in selectors.METRICS]

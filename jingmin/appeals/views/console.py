@@ -4,7 +4,6 @@ through one service."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import uuid
@@ -23,6 +22,7 @@ from django.views.decorators.http import require_POST
 from jingmin.accounts import scoping
 from jingmin.accounts.decorators import staff_required
 from jingmin.accounts.roles import Role
+from jingmin.core.csvsafe import safe_writer
 from jingmin.core.exceptions import DomainError, NotFound
 from jingmin.core.idempotency import idempotent
 
@@ -141,7 +141,7 @@ def _csv(qs) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="appeals.csv"'
     response.write("\ufeff")
-    writer = csv.writer(response)
+    writer = safe_writer(response)
     writer.writerow(
         [
             "编号",
@@ -551,7 +551,7 @@ def _export(rows: list[metrics.Figures], fmt: str, group_by: str) -> HttpRespons
             f'attachment; filename="appeals-{group_by}.csv"'
         )
         response.write("\ufeff")
-        writer = csv.writer(response)
+        writer = safe_writer(response)
         writer.writerow([h for _k, h in HEADERS])
         writer.writerows(values)
         writer.writerow([note])

@@ -20,3 +20,10 @@ class StaffLoginForm(OTPAuthenticationForm):
         if user is None or not any(devices_for_user(user, confirmed=True)):
             return
         super().clean_otp(user)
+
+
+def axes_username(request, credentials) -> str:
+    """The user name axes records, cut to its column's length (a longer one typed at
+    the log-in form must be a failed log-in, not a database error)."""
+    name = (credentials or {}).get("username") or request.POST.get("username", "")
+    return str(name)[:150]

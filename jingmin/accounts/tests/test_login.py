@@ -46,3 +46,8 @@ def test_auditor_reads_the_trail_admin_does_not(county, client_for):
     assert (
         client_for(county["admin"]).get("/admin/audit/auditevent/").status_code == 403
     )
+
+
+def test_over_long_user_name_is_a_failed_login_not_an_error(county, client):
+    response = client.post(reverse("accounts:login"), {"username": "x" * 400, "password": "wrong-password"})
+    assert response.status_code == 200

@@ -683,6 +683,34 @@ def _route_target(unit: Unit | None, department: Department | None) -> triage.Ro
     return triage.Route(T.OTHER_DEPARTMENT, department=department)
 
 
+def _hand_to(
+    appeal: Appeal,
+    action: str,
+    *,
+    actor: Any,
+    unit: Unit | None,
+    department: Department | None,
+    note: str,
+    request: Any,
+    designated: bool | None = None,
+) -> Appeal:
+    """Designate or re-dispatch: same locking, check and dispatch; only a
+    designation marks the handler as unable to return it (None keeps the flag)."""
+    appeal = _lock(appeal)
+    transition_check(appeal, action, actor)
+    _dispatch(
+        appeal,
+        _route_target(unit, department),
+        actor=actor,
+        action=action,
+        now=_now(),
+        designated=designated,
+        note=note,
+        request=request,
+    )
+    return appeal
+
+
 @transaction.atomic
 def appeal_designate(
     *,
@@ -694,19 +722,16 @@ def appeal_designate(
     request: Any = None,
 ) -> Appeal:
     """The command centre designates a handler, who can no longer return it."""
-    appeal = _lock(appeal)
-    transition_check(appeal, "designate", actor)
-    _dispatch(
+    return _hand_to(
         appeal,
-        _route_target(unit, department),
+        "designate",
         actor=actor,
-        action="designate",
-        now=_now(),
-        designated=True,
+        unit=unit,
+        department=department,
         note=note,
         request=request,
+        designated=True,
     )
-    return appeal
 
 
 @transaction.atomic
@@ -720,18 +745,15 @@ def appeal_redispatch(
     request: Any = None,
 ) -> Appeal:
     """The supervisor moves any open appeal to another handler; clocks restart."""
-    appeal = _lock(appeal)
-    transition_check(appeal, "redispatch", actor)
-    _dispatch(
+    return _hand_to(
         appeal,
-        _route_target(unit, department),
+        "redispatch",
         actor=actor,
-        action="redispatch",
-        now=_now(),
+        unit=unit,
+        department=department,
         note=note,
         request=request,
     )
-    return appeal
 
 
 # --- handling -------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from jingmin.core.exceptions import DomainError
@@ -12,6 +13,15 @@ from jingmin.org.models import Department, Unit
 from .models import Appeal, Category, FollowUp, Urgency
 from .selectors import categories_for_form
 from .services import BODY_MAX, MAX_PHOTOS, TITLE_MAX, AppealInput
+
+
+def _interpolate(message: str, values: dict) -> str:
+    return str(message) % values
+
+
+# ``_("…") % {…}`` in a class body would translate once, at import, in the
+# default language; this keeps the text lazy until a page renders it.
+lazy_interpolate = lazy(_interpolate, str)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -43,7 +53,9 @@ class AppealForm(forms.Form):
         label=_("具体内容"),
         max_length=BODY_MAX,
         widget=forms.Textarea,
-        help_text=_("请写明时间、地点、经过和诉求，最多 %(n)s 字") % {"n": BODY_MAX},
+        help_text=lazy_interpolate(
+            _("请写明时间、地点、经过和诉求，最多 %(n)s 字"), {"n": BODY_MAX}
+        ),
     )
     name = forms.CharField(label=_("姓名（可不填）"), max_length=40, required=False)
     phone = forms.CharField(
@@ -57,7 +69,7 @@ class AppealForm(forms.Form):
     lon = forms.FloatField(required=False, widget=forms.HiddenInput)
     lat = forms.FloatField(required=False, widget=forms.HiddenInput)
     photos = PhotosField(
-        label=_("照片（可选，最多 %(n)s 张）") % {"n": MAX_PHOTOS},
+        label=lazy_interpolate(_("照片（可选，最多 %(n)s 张）"), {"n": MAX_PHOTOS}),
         required=False,
         help_text=limit_text,
     )
@@ -222,10 +234,6 @@ class DispatchForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = Unit.objects.filter(is_active=True)
-        if "department" in self.fields:
-            self.fields["department"].queryset = Department.objects.filter(
-                is_active=True
-            )
         self.fields["department"].queryset = Department.objects.filter(is_active=True)
 
 

@@ -30,10 +30,63 @@ from .models import Analysis, Campaign
 VIEW_ROLES = (Role.ANALYST, Role.SUPERVISOR, Role.LEADER, Role.OFFICER)
 ANALYSE_ROLES = (Role.ANALYST, Role.SUPERVISOR)
 CAMPAIGN_ROLES = (Role.ANALYST, Role.SUPERVISOR, Role.LEADER)
+# Literal calls, so that makemessages finds each name.
 WEEKDAYS = [
-    gettext_lazy(d) for d in ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+    gettext_lazy("周一"),
+    gettext_lazy("周二"),
+    gettext_lazy("周三"),
+    gettext_lazy("周四"),
+    gettext_lazy("周五"),
+    gettext_lazy("周六"),
+    gettext_lazy("周日"),
 ]
-EXPORT_FIELDS = ["row", "col", "count", "z", "p", "p_fdr", "class"]
+# CSV columns: the key in the result, the header a person reads in a spreadsheet.
+CELL_COLUMNS = [
+    ("row", gettext_lazy("行")),
+    ("col", gettext_lazy("列")),
+    ("count", gettext_lazy("计数")),
+    ("z", gettext_lazy("Gi* z 值")),
+    ("p", gettext_lazy("p 值")),
+    ("p_fdr", gettext_lazy("p 值（FDR 校正）")),
+    ("class", gettext_lazy("等级")),
+]
+CELL_CLASSES = {
+    "hot_99": gettext_lazy("热点 99%"),
+    "hot_95": gettext_lazy("热点 95%"),
+    "hot_90": gettext_lazy("热点 90%"),
+    "ns": gettext_lazy("不显著"),
+    "cold_90": gettext_lazy("冷点 90%"),
+    "cold_95": gettext_lazy("冷点 95%"),
+    "cold_99": gettext_lazy("冷点 99%"),
+}
+KNOX_HEADER = [
+    gettext_lazy("空间距离（米）"),
+    gettext_lazy("时间间隔（天）"),
+    gettext_lazy("观测"),
+    gettext_lazy("期望"),
+    gettext_lazy("观测/期望"),
+    gettext_lazy("p 值"),
+]
+FORECAST_METHODS = {
+    "naive": gettext_lazy("基准：近 12 个月计数"),
+    "recent_kde": gettext_lazy("预测：近期加权 + 平滑"),
+}
+FORECAST_HEADER = [
+    gettext_lazy("方法"),
+    gettext_lazy("月份"),
+    gettext_lazy("命中率"),
+    gettext_lazy("PAI"),
+]
+# Map layers an analyst may download besides the CSV.
+GEOJSON_EXPORTS = {
+    "geojson": selectors.analysis_cells_geojson,
+    "h3": selectors.analysis_h3_geojson,
+    "kde": selectors.analysis_kde_geojson,
+}
+
+
+def _label(table: dict, code: str) -> str:
+    return str(table.get(code, code))
 
 
 def _map_config() -> dict:
@@ -165,7 +218,9 @@ def analysis_detail(request, pk):
         {
             "analysis": analysis,
             "result": result,
-            "hot_cells": hot[:50],
+            "hot_cells": [
+                {**c, "label": _label(CELL_CLASSES, c["class"])} for c in hot[:50]
+            ],
             "hour_rows": list(
                 zip(
                     WEEKDAYS,
@@ -205,24 +260,22 @@ def analysis_cells(request, pk):
 @staff_required(*VIEW_ROLES)
 def analysis_export(request, pk, fmt):
     analysis = _analysis(request, pk)
-    if fmt not in ("geojson", "csv"):
+    if fmt != "csv" and fmt not in GEOJSON_EXPORTS:
         return HttpResponse(status=404)
     name = f"analysis-{analysis.pk}"
-    if fmt == "geojson":
-        body = json.dumps(
-            selectors.analysis_cells_geojson(analysis), ensure_ascii=False
-        )
+    if fmt in GEOJSON_EXPORTS:
+        body = json.dumps(GEOJSON_EXPORTS[fmt](analysis), ensure_ascii=False)
         resp = HttpResponse(body, content_type="application/geo+json")
-        resp["Content-Disposition"] = f'attachment; filename="{name}.geojson"'
+        suffix = "" if fmt == "geojson" else f"-{fmt}"
+        resp["Content-Disposition"] = f'attachment; filename="{name}{suffix}.geojson"'
         return resp
     resp = HttpResponse(content_type="text/csv; charset=utf-8")
     resp["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    resp.write("\ufeff")  # so that a spreadsheet reads the headers as UTF-8
     writer = safe_writer(resp)
     result = analysis.result or {}
     if analysis.kind == Analysis.Kind.KNOX and result:
-        writer.writerow(
-            ["space_band", "time_band", "observed", "expected", "ratio", "p"]
-        )
+        writer.writerow([str(h) for h in KNOX_HEADER])
         for i, s in enumerate(result["space_bands"]):
             for j, t in enumerate(result["time_bands"]):
                 writer.writerow(
@@ -236,14 +289,19 @@ def analysis_export(request, pk, fmt):
                     ]
                 )
     elif analysis.kind == Analysis.Kind.FORECAST and result:
-        writer.writerow(["method", "month", "hit_rate", "pai"])
+        writer.writerow([str(h) for h in FORECAST_HEADER])
         for method, ev in result["results"].items():
             for m, h, p in zip(ev["months"], ev["hit_rate"], ev["pai"], strict=True):
-                writer.writerow([method, m, h, p])
+                writer.writerow([_label(FORECAST_METHODS, method), m, h, p])
     else:
-        writer.writerow(EXPORT_FIELDS)
+        writer.writerow([str(label) for _key, label in CELL_COLUMNS])
         for c in result.get("cells", []):
-            writer.writerow([c[k] for k in EXPORT_FIELDS])
+            writer.writerow(
+                [
+                    _label(CELL_CLASSES, c[key]) if key == "class" else c[key]
+                    for key, _header in CELL_COLUMNS
+                ]
+            )
     return resp
 
 

@@ -85,14 +85,21 @@ def test_analysis_detail_scoping_and_exports(
     )  # another station's analysis
     analyst = client_for(county["analyst"])
     page = analyst.get(url).content.decode()
-    assert "hot_99" in page or "hot_95" in page
+    assert "热点 99%" in page or "热点 95%" in page
     geo = analyst.get(reverse("hotspots:analysis_export", args=[a.pk, "geojson"]))
     features = json.loads(geo.content)["features"]
     assert features and features[0]["geometry"]["type"] == "Polygon"
     csv_text = analyst.get(
         reverse("hotspots:analysis_export", args=[a.pk, "csv"])
     ).content.decode()
-    assert csv_text.splitlines()[0] == "row,col,count,z,p,p_fdr,class"
+    assert (
+        csv_text.splitlines()[0]
+        == "\ufeff行,列,计数,Gi* z 值,p 值,p 值（FDR 校正）,等级"
+    )
+    for fmt in ("h3", "kde"):  # the page links these layers too
+        layer = analyst.get(reverse("hotspots:analysis_export", args=[a.pk, fmt]))
+        assert layer.status_code == 200
+        assert json.loads(layer.content)["features"]
     assert (
         analyst.get(reverse("hotspots:analysis_export", args=[a.pk, "xml"])).status_code
         == 404
@@ -218,7 +225,7 @@ def test_knox_and_forecast_pages_render(
         .splitlines()
     )
     assert (
-        rows[0] == "space_band,time_band,observed,expected,ratio,p"
+        rows[0] == "\ufeff空间距离（米）,时间间隔（天）,观测,期望,观测/期望,p 值"
         and len(rows) == 1 + 6 * 5
     )
     page = analyst.get(

@@ -49,5 +49,14 @@ def test_auditor_reads_the_trail_admin_does_not(county, client_for):
 
 
 def test_over_long_user_name_is_a_failed_login_not_an_error(county, client):
-    response = client.post(reverse("accounts:login"), {"username": "x" * 400, "password": "wrong-password"})
+    response = client.post(
+        reverse("accounts:login"), {"username": "x" * 400, "password": "wrong-password"}
+    )
     assert response.status_code == 200
+
+
+def test_login_page_shows_the_bureau_not_the_host_name(county, client):
+    """Django's LoginView puts the host into ``site_name``; the page must not."""
+    html = client.get(reverse("accounts:login")).content.decode()
+    assert "testserver" not in html
+    assert county.bureau.name in html

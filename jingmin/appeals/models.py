@@ -267,6 +267,19 @@ class Appeal(models.Model):
             models.Index(fields=["forwarded_to", "status"]),
             models.Index(fields=["status", "reply_due"]),
             models.Index(fields=["category", "created_at"]),
+            # open appeals only (a few per cent of a grown table): overdue filter,
+            # console cards; escalated and open: the dashboard's list (ADR 096)
+            models.Index(
+                fields=["reply_due"],
+                condition=~models.Q(status="closed"),
+                name="appeal_open_reply_due",
+            ),
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=models.Q(escalated_at__isnull=False)
+                & ~models.Q(status="closed"),
+                name="appeal_escalated_open",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -308,6 +321,12 @@ class AppealEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appeal_id}:{self.action}"
+
+    @property
+    def action_label(self) -> str:
+        from .workflow import action_label  # workflow imports this module
+
+        return action_label(self.action)
 
 
 class Reply(models.Model):
@@ -603,6 +622,8 @@ class MonthlyAggregate(models.Model):
     class Meta:
         verbose_name = _("月度汇总")
         verbose_name_plural = _("月度汇总")
+        # MAX(refreshed_at) names the dashboard's cached figures (ADR 097)
+        indexes = [models.Index(fields=["refreshed_at"], name="aggregate_refreshed")]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m}"

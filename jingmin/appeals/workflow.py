@@ -169,6 +169,22 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
+# History steps (AppealEvent.action) that are not transitions of their own.
+EVENT_LABELS = {
+    "submit": _("受理"),
+    "reply_draft": _("保存答复草稿"),
+    "reply_shared": _("同步原诉求的答复"),
+}
+
+
+def action_label(action: str) -> str:
+    """The name a person reads for an ``AppealEvent.action`` code."""
+    transition = TRANSITIONS.get(action)
+    if transition is not None:
+        return str(transition.label)
+    return str(EVENT_LABELS.get(action, action))
+
+
 def role_of(actor: object | None) -> str:
     if actor is None:
         return CITIZEN

@@ -501,3 +501,19 @@ def test_detail_links_to_the_appeal(county, client_for):
     d = Dispute.objects.get()
     body = client.get(url("dispute_detail", d.pk)).content.decode()
     assert reverse("appeals:console_detail", args=[appeal.pk]) in body
+
+
+def test_appeal_page_links_its_disputes_for_dispute_roles_only(county, client_for):
+    """The appeal's console page: the 'turn into a dispute' button and the links
+    to the related disputes are for officers, leaders and supervisors only."""
+    appeal = make_appeal(unit=county.sta, phone="13700004444")
+    client_for(county["officer_a"]).post(url("dispute_from_appeal", appeal.pk))
+    d = Dispute.objects.get()
+    page = reverse("appeals:console_detail", args=[appeal.pk])
+    for role in ("officer_a", "leader_a", "supervisor"):
+        body = client_for(county[role]).get(page).content.decode()
+        assert url("dispute_detail", d.pk) in body, role
+        assert url("dispute_from_appeal", appeal.pk) in body, role
+    body = client_for(county["operator"]).get(page).content.decode()
+    assert url("dispute_detail", d.pk) not in body  # it would be a 403
+    assert url("dispute_from_appeal", appeal.pk) not in body

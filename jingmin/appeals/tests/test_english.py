@@ -57,3 +57,11 @@ def test_staff_history_shows_labels_in_english(client_for, county, cats):
     assert " · submit" not in history and " · route" not in history
     with translation.override("en"):
         assert workflow.action_label("submit") in history
+
+
+def test_public_results_dates_follow_the_language(client, county, cats):
+    url = reverse("appeals:public_results")
+    assert "年" in client.get(url).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(url).content.decode()
+    assert not re.search(r"\d{4}年", html)

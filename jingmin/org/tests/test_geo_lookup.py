@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from shapely.geometry import Polygon
 
@@ -75,3 +77,51 @@ def test_unit_for_point_uses_the_database(county):
     assert unit_for_point(120.15, 30.05) == county.stb
     assert unit_for_point(120.1, 30.05) == county.sta  # border: lower id
     assert unit_for_point(121.0, 31.0) is None
+
+
+def _box(w, s, e, n):
+    return {
+        "type": "Polygon",
+        "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]],
+    }
+
+
+def test_reimported_jurisdictions_replace_the_index_and_its_grid(
+    county, django_capture_on_commit_callbacks
+):
+    from jingmin.org.selectors import jurisdiction_index
+    from jingmin.org.services import units_import_geojson
+
+    assert unit_for_point(120.07, 30.05) == county.sta  # index and grid built
+    assert jurisdiction_index().grid is not None
+    features = [
+        {"type": "Feature", "properties": {"code": c, "name": n}, "geometry": g}
+        for c, n, g in [
+            ("sta", "甲派出所", _box(120.0, 30.0, 120.05, 30.1)),
+            ("stb", "乙派出所", _box(120.05, 30.0, 120.2, 30.1)),
+        ]
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        units_import_geojson(
+            text=json.dumps({"type": "FeatureCollection", "features": features}),
+            bureau=county.bureau,
+            actor=county["admin"],
+        )
+    assert unit_for_point(120.07, 30.05) == county.stb
+    assert unit_for_point(120.03, 30.05) == county.sta
+
+
+def test_other_processes_see_changed_jurisdictions_at_the_next_check(
+    county, monkeypatch
+):
+    """A unit changed by another process (no on_commit reset here) is noticed by the
+    fingerprint check, and the new index brings its own grid."""
+    from jingmin.org import selectors
+
+    assert unit_for_point(120.07, 30.05) == county.sta
+    county.sta.jurisdiction = _box(120.0, 30.0, 120.05, 30.1)
+    county.sta.save()
+    county.stb.jurisdiction = _box(120.05, 30.0, 120.2, 30.1)
+    county.stb.save()
+    monkeypatch.setattr(selectors, "RECHECK_SECONDS", -1)
+    assert unit_for_point(120.07, 30.05) == county.stb

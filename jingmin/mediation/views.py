@@ -219,77 +219,68 @@ def _appeal_url(request, dispute: Dispute) -> str:
         return ""
 
 
-@require_POST
-@staff_required(*STAFF)
-def dispute_edit(request, pk: int):
-    dispute = _dispute(request, pk)
-    return _post_action(
-        request,
-        dispute,
-        DisputeEditForm,
-        lambda c: services.dispute_update(
-            dispute=dispute,
-            type=c["type"],
-            summary=c["summary"],
-            address=c["address"],
-            lon=c["lon"],
-            lat=c["lat"],
-            actor=request.user,
-            request=request,
-        ),
-    )
+def _dispute_action(name: str, form_class, service, *fields: str):
+    """A POST from a dispute's page: validate ``form_class`` and pass its ``fields``
+    to ``service(dispute=…, actor=…, request=…)``; back to the page either way."""
+
+    @require_POST
+    @staff_required(*STAFF)
+    def view(request, pk: int) -> HttpResponse:
+        dispute = _dispute(request, pk)
+        return _post_action(
+            request,
+            dispute,
+            form_class,
+            lambda c: service(
+                dispute=dispute,
+                **{f: c[f] for f in fields},
+                actor=request.user,
+                request=request,
+            ),
+        )
+
+    view.__name__ = view.__qualname__ = name
+    return view
 
 
-@require_POST
-@staff_required(*STAFF)
-def dispute_report(request, pk: int):
-    dispute = _dispute(request, pk)
-    return _post_action(
-        request,
-        dispute,
-        MediatorReportForm,
-        lambda c: services.dispute_mediator_report(
-            dispute=dispute, reporter=c["reporter"], actor=request.user, request=request
-        ),
-    )
-
-
-@require_POST
-@staff_required(*STAFF)
-def dispute_checklist(request, pk: int):
-    dispute = _dispute(request, pk)
-    return _post_action(
-        request,
-        dispute,
-        ChecklistForm,
-        lambda c: services.dispute_checklist_update(
-            dispute=dispute,
-            threats_violence=c["threats_violence"],
-            weapons=c["weapons"],
-            amount=c["amount"],
-            people_count=c["people_count"],
-            actor=request.user,
-            request=request,
-        ),
-    )
-
-
-@require_POST
-@staff_required(*STAFF)
-def dispute_override(request, pk: int):
-    dispute = _dispute(request, pk)
-    return _post_action(
-        request,
-        dispute,
-        OverrideForm,
-        lambda c: services.dispute_override(
-            dispute=dispute,
-            level=c["level"],
-            reason=c["reason"],
-            actor=request.user,
-            request=request,
-        ),
-    )
+dispute_edit = _dispute_action(
+    "dispute_edit",
+    DisputeEditForm,
+    services.dispute_update,
+    "type",
+    "summary",
+    "address",
+    "lon",
+    "lat",
+)
+dispute_report = _dispute_action(
+    "dispute_report",
+    MediatorReportForm,
+    services.dispute_mediator_report,
+    "reporter",
+)
+dispute_checklist = _dispute_action(
+    "dispute_checklist",
+    ChecklistForm,
+    services.dispute_checklist_update,
+    "threats_violence",
+    "weapons",
+    "amount",
+    "people_count",
+)
+dispute_override = _dispute_action(
+    "dispute_override", OverrideForm, services.dispute_override, "level", "reason"
+)
+dispute_reopen = _dispute_action(
+    "dispute_reopen", ReasonForm, services.dispute_reopen, "reason"
+)
+dispute_escalate = _dispute_action(
+    "dispute_escalate",
+    EscalationForm,
+    services.dispute_escalation_record,
+    "kind",
+    "note",
+)
 
 
 @require_POST
@@ -512,38 +503,6 @@ def dispute_close(request, pk: int):
     else:
         messages.success(request, _("纠纷已化解办结"))
     return _back(dispute)
-
-
-@require_POST
-@staff_required(*STAFF)
-def dispute_reopen(request, pk: int):
-    dispute = _dispute(request, pk)
-    return _post_action(
-        request,
-        dispute,
-        ReasonForm,
-        lambda c: services.dispute_reopen(
-            dispute=dispute, reason=c["reason"], actor=request.user, request=request
-        ),
-    )
-
-
-@require_POST
-@staff_required(*STAFF)
-def dispute_escalate(request, pk: int):
-    dispute = _dispute(request, pk)
-    return _post_action(
-        request,
-        dispute,
-        EscalationForm,
-        lambda c: services.dispute_escalation_record(
-            dispute=dispute,
-            kind=c["kind"],
-            note=c["note"],
-            actor=request.user,
-            request=request,
-        ),
-    )
 
 
 def _appeal(request, appeal_id: int):

@@ -124,12 +124,15 @@ class CellGrid:
         value[box_idx[settled]] = geom_idx[settled]
         rest = ~np.isin(box_idx, box_idx[settled])
         box_idx, geom_idx = box_idx[rest], geom_idx[rest]
+        # the others touch a jurisdiction (border) or none (missing): a box whose
+        # centre is in a candidate touches it; only the rest need the full test
+        cx, cy = x0 + per * sx / 2, y0 + per * sy / 2
+        centre = shapely.intersects_xy(self.geoms[geom_idx], cx[box_idx], cy[box_idx])
+        value[box_idx[centre]] = BORDER
+        unsure = value[box_idx] != BORDER
+        box_idx, geom_idx = box_idx[unsure], geom_idx[unsure]
         hit = shapely.intersects(self.geoms[geom_idx], boxes[box_idx])
-        touching = np.bincount(box_idx[hit], minlength=n)
-        value[touching > 0] = BORDER
-        # touched by one jurisdiction only, itself overlapping others
-        one = hit & (touching[box_idx] == 1) & inner[rest]
-        value[box_idx[one]] = geom_idx[one]
+        value[box_idx[hit]] = BORDER
         return value
 
     def position(self, lon: float, lat: float) -> int:
@@ -185,20 +188,30 @@ class JurisdictionIndex:
     @property
     def grid(self) -> CellGrid | None:
         """The cell grid, built on first use (None without jurisdictions or grid)."""
-        if self._grid is None and self._side > 0 and len(self.keys):
-            with self._grid_lock:
-                if self._grid is None:
-                    minx, miny, maxx, maxy = shapely.total_bounds(self.geoms)
-                    if not (maxx > minx and maxy > miny):
-                        self._side = 0  # no area to divide: the exact test only
-                        return None
-                    self._grid = CellGrid(self.geoms, self.tree, self._side)
-        return self._grid
+        return self._build_grid(wait=True)
+
+    def _build_grid(self, *, wait: bool) -> CellGrid | None:
+        """The grid; built by the first caller. With ``wait=False`` None while another
+        thread builds it (a single look-up then takes the exact test instead)."""
+        if self._grid is not None or self._side <= 0 or not len(self.keys):
+            return self._grid
+        if not self._grid_lock.acquire(blocking=wait):
+            return None
+        try:
+            if self._grid is None:
+                minx, miny, maxx, maxy = shapely.total_bounds(self.geoms)
+                if not (maxx > minx and maxy > miny):
+                    self._side = 0  # no area to divide: the exact test only
+                    return None
+                self._grid = CellGrid(self.geoms, self.tree, self._side)
+            return self._grid
+        finally:
+            self._grid_lock.release()
 
     # ------------------------------------------------------------------ look-ups
 
     def lookup(self, lon: float, lat: float) -> Any | None:
-        grid = self.grid
+        grid = self._build_grid(wait=False)
         if grid is None:
             return self.lookup_exact(lon, lat)
         pos = grid.position(float(lon), float(lat))

@@ -254,3 +254,13 @@ def test_tuple_keys_stay_whole():
     index = JurisdictionIndex([(("x", 1), shapely.box(0, 0, 1, 1))])
     assert index.lookup(0.5, 0.5) == ("x", 1)
     assert index.lookup_many([0.5], [0.5]) == [("x", 1)]
+
+
+def test_single_lookup_does_not_wait_for_a_grid_being_built():
+    """While one thread builds the grid, a single look-up takes the exact test."""
+    index = JurisdictionIndex([("a", shapely.box(0, 0, 1, 1))])
+    with index._grid_lock:  # as if another thread were building it
+        assert index.lookup(0.5, 0.5) == "a"
+        assert index._grid is None
+    assert index.lookup(0.5, 0.5) == "a"
+    assert index._grid is not None

@@ -320,6 +320,10 @@ NOTIFICATION_FILE_DIR = VAR_DIR / "outbox"
 PUBLIC_MIN_COUNT = envint(
     "PUBLIC_MIN_COUNT", 5
 )  # small-count suppression on public statistics
+# Tracking-page look-ups (appeals/views/public.py): per client address and per
+# appeal number. Only the HTTP benchmark raises them (its load comes from one host).
+TRACK_RATE_PER_ADDRESS = env("TRACK_RATE_PER_ADDRESS", "10/m")
+TRACK_RATE_PER_NUMBER = env("TRACK_RATE_PER_NUMBER", "20/h")
 
 LOGGING = {
     "version": 1,

@@ -35,6 +35,33 @@ def envint(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer") from exc
 
 
+def envfloat(name: str, default: float) -> float:
+    try:
+        return float(env(name, str(default)))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a number") from exc
+
+
+def envlimits(name: str, default: dict[str, tuple[int, str]]) -> dict:
+    """``urgent=2h,ordinary=7d,complex=15wd``: amount and unit (h hours, d days,
+    wd working days) per urgency; urgencies not named keep their default."""
+    units = {"h": "hours", "d": "days", "wd": "working_days"}
+    limits = dict(default)
+    for item in (i.strip() for i in env(name).split(",")):
+        if not item:
+            continue
+        key, _, value = item.partition("=")
+        number = value.strip().rstrip("hdw")
+        unit = units.get(value.strip()[len(number) :])
+        if key.strip() not in default or not number.isdigit() or unit is None:
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not urgency=N(h|d|wd) with urgency one of "
+                + ", ".join(default)
+            )
+        limits[key.strip()] = (int(number), unit)
+    return limits
+
+
 JINGMIN_ENV = env("JINGMIN_ENV", "development")
 PRODUCTION = JINGMIN_ENV == "production"
 VAR_DIR = Path(env("JINGMIN_VAR_DIR", str(PROJECT_DIR / "var")))
@@ -275,15 +302,53 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Fields named kind/status/source/type carry different choices in different
+    # apps; name the shared ones after their model (ADR 101).
+    "ENUM_NAME_OVERRIDES": {
+        "AnalysisKindEnum": "jingmin.hotspots.models.Analysis.Kind",
+        "DisputeStatusEnum": "jingmin.mediation.models.Dispute.Status",
+        "DisputeSourceEnum": "jingmin.mediation.models.Dispute.Source",
+        "DisputeTypeEnum": "jingmin.mediation.models.Dispute.Type",
+    },
 }
 
+# The database queue and `jingmin worker` (started by `jingmin serve`) by default;
+# the tests run tasks inline (conftest.py sets the immediate backend).
 TASKS = {
     "default": {
-        "BACKEND": env(
-            "TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"
-        ),
+        "BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+
+# Appeals (docs/manual/appeals.md, ADR 015/065): deadlines where the category sets
+# none, the classifier's confidence threshold, the periodic job, retention.
+APPEALS_REPLY_DEFAULTS = envlimits(
+    "APPEALS_REPLY_DEFAULTS",
+    {
+        "urgent": (2, "hours"),
+        "utilities": (24, "hours"),
+        "ordinary": (7, "days"),
+        "complex": (15, "days"),
+    },
+)
+APPEALS_ACCEPT_HOURS = envint("APPEALS_ACCEPT_HOURS", 2)
+APPEALS_CLOSE_WORKING_DAYS = envint("APPEALS_CLOSE_WORKING_DAYS", 5)
+APPEALS_OBJECTION_WORKING_DAYS = envint("APPEALS_OBJECTION_WORKING_DAYS", 5)
+APPEALS_INFO_WAIT_WORKING_DAYS = envint("APPEALS_INFO_WAIT_WORKING_DAYS", 5)
+APPEALS_CLASSIFIER_THRESHOLD = envfloat("APPEALS_CLASSIFIER_THRESHOLD", 0.5)
+APPEALS_PERIODIC_SECONDS = envint("APPEALS_PERIODIC_SECONDS", 300)
+APPEAL_RETENTION_DAYS = envint("APPEAL_RETENTION_DAYS", 730)
+MEDIATION_RETENTION_DAYS = envint("MEDIATION_RETENTION_DAYS", 730)
+# Periodic jobs of `jingmin serve` / `jingmin worker` (ADR 100).
+RETENTION_PERIODIC_SECONDS = envint("RETENTION_PERIODIC_SECONDS", 86400)
+AUDIT_CHECKPOINT_SECONDS = envint("AUDIT_CHECKPOINT_SECONDS", 3600)
+
+# Open311 GeoReport v2 (docs/manual/api.md, ADR 050-053).
+OPEN311_JURISDICTION_ID = env("OPEN311_JURISDICTION_ID", "jingmin.local")
+OPEN311_CONTACT = env("OPEN311_CONTACT")  # empty: the built-in Chinese text
+OPEN311_KEY_SERVICE = env("OPEN311_KEY_SERVICE")  # empty: the built-in text
+OPEN311_MAX_BODY = envint("OPEN311_MAX_BODY", 12 * 1024 * 1024)
+OPEN311_GRID_DEGREES = envfloat("OPEN311_GRID_DEGREES", 0.005)
 
 # Where audit checkpoints and their signing key live: outside the database, so a
 # person who can rewrite the database cannot also rewrite the signed heads.

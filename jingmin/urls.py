@@ -1,6 +1,5 @@
 import os
 
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
@@ -30,7 +29,6 @@ handler403 = "jingmin.portal.views.error_403"
 handler404 = "jingmin.portal.views.error_404"
 handler500 = "jingmin.portal.views.error_500"
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded evidence (MEDIA_ROOT) is never served by URL, not even with DEBUG: each
+# file goes out through a view that checks the viewer's scope, e.g.
+# appeals:attachment (get_visible_or_404). WhiteNoise serves STATIC_ROOT only.

@@ -8,6 +8,8 @@ comments) are blanked; the location is rounded to about 100 m so place-based
 statistics (hotspots, per-station rates) keep working. What stays: category,
 handling units, dates, deadlines, ratings: the record of what the police did.
 Each appeal is one transaction with one audit event; a second run changes nothing.
+The same run anonymises the parties of old closed disputes
+(jingmin.mediation.retention, MEDIATION_RETENTION_DAYS, ADR 100).
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ class RetentionResult:
     anonymised: int
     attachments: int
     dry_run: bool
+    dispute_cutoff: dt.datetime | None = None
+    disputes: int = 0
 
 
 def due_appeals(cutoff: dt.datetime):
@@ -105,10 +109,15 @@ def appeal_anonymise(*, appeal_id: int, now: dt.datetime) -> int:
 def retention_run(
     *, now: dt.datetime | None = None, dry_run: bool = False
 ) -> RetentionResult:
+    """Appeals first, then disputes; each item commits on its own, so a run that
+    stops half-way leaves whole items done and the rest for the next run."""
+    from jingmin.mediation.retention import disputes_retention_run
+
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=retention_days())
     ids = list(due_appeals(cutoff).values_list("pk", flat=True))
-    if dry_run:
-        return RetentionResult(cutoff, len(ids), 0, True)
-    photos = sum(appeal_anonymise(appeal_id=pk, now=now) for pk in ids)
-    return RetentionResult(cutoff, len(ids), photos, False)
+    photos = (
+        0 if dry_run else sum(appeal_anonymise(appeal_id=pk, now=now) for pk in ids)
+    )
+    dispute_cutoff, disputes = disputes_retention_run(now=now, dry_run=dry_run)
+    return RetentionResult(cutoff, len(ids), photos, dry_run, dispute_cutoff, disputes)

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from jingmin.core.tasks import periodic_schedule
+
 
 def _bin(name: str) -> str:
     return (
@@ -18,10 +20,40 @@ def _bin(name: str) -> str:
     )
 
 
+def worker_wanted(no_worker: bool) -> bool:
+    return not no_worker and "django_tasks_db" in settings.TASKS["default"]["BACKEND"]
+
+
+def child_commands(
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    worker: bool,
+    webhooks: bool,
+) -> list[list[str]]:
+    """What `jingmin serve` runs side by side: the web server first (its exit
+    status is serve's), then the task worker and the webhook sender."""
+    commands = [
+        [
+            _bin("granian"), "--interface", "wsgi", "--host", host, "--port",
+            str(port), "--workers", str(workers), "--blocking-threads", str(threads),
+            "--no-ws", "jingmin.wsgi:application",
+        ]
+    ]  # fmt: skip
+    if worker:
+        commands.append([_bin("jingmin"), "worker"])
+    if webhooks:
+        commands.append([_bin("jingmin"), "api", "deliver-webhooks", "--loop"])
+    return commands
+
+
 class Command(BaseCommand):
     help = (
-        "Serve the platform with granian (WSGI, static files served by the app) and run the "
-        "background-task worker beside it; Ctrl-C or SIGTERM stops both."
+        "Serve the platform with granian (WSGI, static files served by the app) and run "
+        "the background-task worker (with every periodic job scheduled) and the webhook "
+        "sender beside it; Ctrl-C or SIGTERM stops them all."
     )
 
     def add_arguments(self, parser):
@@ -43,20 +75,37 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-worker",
             action="store_true",
-            help="do not start the background-task worker",
+            help="do not start the background-task worker (periodic jobs: cron)",
+        )
+        parser.add_argument(
+            "--no-webhooks",
+            action="store_true",
+            help="do not start the webhook sender (jingmin api deliver-webhooks --loop)",
         )
 
-    def handle(self, *args, host, port, workers, threads, no_worker, **options):
+    def handle(
+        self, *args, host, port, workers, threads, no_worker, no_webhooks, **options
+    ):
         if settings.PRODUCTION:
             call_command("collectstatic", interactive=False, verbosity=0)
-        server_cmd = [
-            _bin("granian"), "--interface", "wsgi", "--host", host, "--port", str(port),
-            "--workers", str(workers), "--blocking-threads", str(threads), "--no-ws",
-            "jingmin.wsgi:application",
-        ]  # fmt: skip
-        children = [subprocess.Popen(server_cmd)]  # noqa: S603
-        if not no_worker and "django_tasks_db" in settings.TASKS["default"]["BACKEND"]:
-            children.append(subprocess.Popen([_bin("jingmin"), "worker"]))  # noqa: S603
+        worker = worker_wanted(no_worker)
+        if worker:
+            # Before the worker starts, so its first poll finds the chains.
+            for name, outcome in periodic_schedule().items():
+                self.stdout.write(f"periodic job {name}: {outcome}")
+        else:
+            self.stdout.write(
+                "no task worker: run the periodic jobs from cron (README, Periodic jobs)"
+            )
+        commands = child_commands(
+            host=host,
+            port=port,
+            workers=workers,
+            threads=threads,
+            worker=worker,
+            webhooks=not no_webhooks,
+        )
+        children = [subprocess.Popen(cmd) for cmd in commands]  # noqa: S603
         self.stdout.write(
             f"serving on http://{host}:{port}/ ({workers} workers × {threads} threads)"
         )

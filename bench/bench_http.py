@@ -73,6 +73,10 @@ class Server:
             DEBUG="False",
             ALLOWED_HOSTS="127.0.0.1,localhost",
             AXES_ENABLED="False",
+            # the load comes from one host: the tracking page's own limits would
+            # answer 429 to most of it (the suite tests them at their defaults)
+            TRACK_RATE_PER_ADDRESS=TRACK_RATES[0],
+            TRACK_RATE_PER_NUMBER=TRACK_RATES[1],
         )
 
     def seed(self) -> tuple[float, str]:
@@ -355,6 +359,9 @@ CEILINGS = {
     ),
 }
 RATE_ROTATE = 8  # below every per-address limit of the public endpoints
+# The tracking page's limits on the bench server (per address, per appeal number):
+# the buckets are still taken on every request, they just never run dry.
+TRACK_RATES = ("1000000/m", "1000000/h")
 
 
 class Codes:
@@ -393,7 +400,6 @@ def tracking(found: dict, client: Client, codes: Codes) -> Endpoint:
         return Endpoint(name, "read", skip="no tracking codes (submission skipped)")
     client.request("GET", found["track"])
     csrf = next((c.value for c in client.jar if c.name == "csrftoken"), "")
-    # each code at most ~5 times: the page also limits look-ups per appeal number
     reqs = [
         h.Request(
             found["track"],
@@ -404,9 +410,19 @@ def tracking(found: dict, client: Client, codes: Codes) -> Endpoint:
                 "Cookie": f"csrftoken={csrf}",
             },
         )
-        for code in codes.codes
+        for code in codes.codes[:200]
     ]
-    return Endpoint(name, "read", reqs, rotate=RATE_ROTATE)
+    # The server's tracking limits are raised (TRACK_RATES): no address rotation,
+    # so the same load generator as the other reads measures it.
+    return Endpoint(name, "read", reqs)
+
+
+TRACK_NOTE = (
+    "tracking page: the bench server raises its look-up limits "
+    f"(TRACK_RATE_PER_ADDRESS={TRACK_RATES[0]}, TRACK_RATE_PER_NUMBER={TRACK_RATES[1]}; "
+    "defaults 10/m and 20/h, tested in the suite), so it is measured without 429s; "
+    "both rate-limit buckets are still taken on every request"
+)
 
 
 def reads(found: dict, session_cookie: str) -> list[Endpoint]:
@@ -617,6 +633,7 @@ def measure_database(kind: str, args) -> h.Report:
             codes = Codes()
             run.measure(submission(found, codes))
             run.measure(tracking(found, client, codes))
+            report.note(TRACK_NOTE)
             for ep in reads(found, cookie):
                 run.measure(ep)
             for i, m in enumerate(server.worker_rss()):

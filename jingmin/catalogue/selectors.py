@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import hashlib
 from collections import defaultdict
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.utils import timezone
 from jingmin.accounts.scoping import visible
 from jingmin.core.calendar import SHANGHAI, is_workday
 from jingmin.core.csvsafe import safe_writer
+from jingmin.portal.pagecache import stamp_bump, stamp_get
 
 from . import content as gc
 from . import search
@@ -49,6 +51,33 @@ LIST_DEFERRED = [
 ]
 
 
+# Public pages and their data are kept under this stamp, replaced whenever a
+# guide, a version or a department shown on a guide changes (apps.py connects
+# the signals; docs/decisions/091).
+STAMP_KEY = "catalogue:stamp"
+# What no stamp follows (the promise figures of a guide page: applications are
+# recorded all day) is at most this old.
+KEEP_SECONDS = 600
+
+
+def catalogue_changed(**_kwargs: Any) -> None:
+    stamp_bump(STAMP_KEY)
+
+
+def _kept(key: str, compute: Any) -> Any:
+    """``compute()`` kept under the catalogue stamp."""
+    found = cache.get_many([STAMP_KEY, key])
+    stamp = found.get(STAMP_KEY)
+    entry = found.get(key)
+    if stamp is not None and entry is not None and entry[0] == stamp:
+        return entry[1]
+    stamp = stamp or stamp_get(STAMP_KEY)
+    value = compute()
+    if value is not None:  # misses are not kept: unknown codes cannot fill the cache
+        cache.set(key, (stamp, value), KEEP_SECONDS)
+    return value
+
+
 def published_guides() -> QuerySet[ServiceGuide]:
     return ServiceGuide.objects.filter(current_version__isnull=False).select_related(
         "current_version", "responsible_department"
@@ -77,6 +106,62 @@ def guide_search(
     ranked = search.relevant(search.rank(query, postings, total))
     by_id = guides.defer(*LIST_DEFERRED).in_bulk([guide_id for guide_id, _s in ranked])
     return [by_id[guide_id] for guide_id, _score in ranked if guide_id in by_id]
+
+
+def guide_search_kept(
+    *, query: str = "", area: str = "", visits: str = ""
+) -> dict[str, Any]:
+    """The result list and the catalogue's last change, kept per search."""
+    query = (query or "").strip()[:100]
+    digest = hashlib.sha256(f"{query}\0{area}\0{visits}".encode()).hexdigest()[:32]
+    return _kept(
+        f"catalogue:search:{digest}",
+        lambda: {
+            "guides": guide_search(query=query, area=area, visits=visits),
+            "updated_at": catalogue_updated_at(),
+        },
+    )
+
+
+class GuideNotFound(Exception):
+    """No published guide with that code, or no such version of it."""
+
+
+def guide_page(code: str, number: int | None, today: dt.date) -> dict[str, Any]:
+    """Everything the public page of a guide (version) shows, kept per guide,
+    version asked and day (the version in force changes at midnight)."""
+    found = _kept(
+        f"catalogue:guide:{hashlib.sha256(code.encode()).hexdigest()[:32]}"
+        f":{number}:{today}",
+        lambda: _guide_page(code, number, today),
+    )
+    if found is None:
+        raise GuideNotFound(code)
+    return found
+
+
+def _guide_page(code: str, number: int | None, today: dt.date) -> dict[str, Any] | None:
+    guide = published_guides().filter(code=code).first()
+    if guide is None:
+        return None
+    in_force = version_in_force(guide, today)
+    version = in_force
+    if number is not None:
+        version = GuideVersion.objects.filter(guide=guide, number=number).first()
+        if version is None:
+            return None
+    upcoming = (
+        guide.current_version if guide.current_version_id != in_force.pk else None
+    )
+    return {
+        "guide": guide,
+        "version": version,
+        "upcoming": upcoming,
+        "is_current": version.pk == in_force.pk,
+        "is_upcoming": upcoming is not None and version.pk == upcoming.pk,
+        "promise": guide_promise(guide),
+        "today": today,
+    }
 
 
 def version_in_force(guide: ServiceGuide, on: dt.date) -> GuideVersion:
@@ -255,12 +340,15 @@ class _PromiseIndex:
     """The time promise in force on a day: the newest version effective by then
     (the first version for applications older than every version)."""
 
-    def __init__(self) -> None:
+    def __init__(self, guide_id: int | None = None) -> None:
         self.by_guide: dict[int, list[tuple[dt.date, int, int]]] = defaultdict(list)
-        for guide_id, effective, number, days in GuideVersion.objects.values_list(
+        versions = GuideVersion.objects.all()
+        if guide_id is not None:
+            versions = versions.filter(guide_id=guide_id)
+        for guide_id_, effective, number, days in versions.values_list(
             "guide_id", "effective_date", "number", "time_promise_days"
         ).order_by("guide_id", "effective_date", "number"):
-            self.by_guide[guide_id].append((effective, number, days))
+            self.by_guide[guide_id_].append((effective, number, days))
 
     def days(self, guide_id: int, on: dt.date) -> int:
         versions = self.by_guide[guide_id]
@@ -271,8 +359,11 @@ class _PromiseIndex:
         return chosen
 
 
-def application_rows(applications: QuerySet[Application]) -> list[dict[str, Any]]:
-    index = _PromiseIndex()
+def application_rows(
+    applications: QuerySet[Application], guide_id: int | None = None
+) -> list[dict[str, Any]]:
+    """One row per application; ``guide_id`` when they are all of that guide."""
+    index = _PromiseIndex(guide_id)
     rows = []
     for row in applications.values(
         "guide_id", "unit_id", "received_on", "completed_on", "visits"
@@ -284,10 +375,14 @@ def application_rows(applications: QuerySet[Application]) -> list[dict[str, Any]
 
 
 def promise_table(
-    applications: QuerySet[Application], *, by_unit: bool, public: bool
+    applications: QuerySet[Application],
+    *,
+    by_unit: bool,
+    public: bool,
+    guide_id: int | None = None,
 ) -> list[PromiseFigures]:
     """Figures per guide (or guide and unit); public tables hide small groups."""
-    rows = application_rows(applications)
+    rows = application_rows(applications, guide_id)
     figures = promise_figures(rows, "guide_unit" if by_unit else "guide_id")
     if public:
         figures = [f for f in figures if f.completed >= settings.PUBLIC_MIN_COUNT]
@@ -337,6 +432,7 @@ def guide_promise(guide: ServiceGuide) -> PromiseFigures | None:
         Application.objects.filter(guide=guide, received_on__gte=since),
         by_unit=False,
         public=True,
+        guide_id=guide.pk,
     )
     return figures[0] if figures else None
 

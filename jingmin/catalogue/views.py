@@ -21,6 +21,7 @@ from jingmin.audit.services import client_ip
 from jingmin.core.exceptions import DomainError
 from jingmin.core.ratelimit import rate_limit_hit
 from jingmin.org.models import Unit
+from jingmin.portal.pagecache import cached_page
 
 from . import selectors, services
 from .forms import PERIODS, BookingForm, CancelForm, SearchForm, period_start
@@ -29,15 +30,31 @@ from .models import DisclosureItem, GuideVersion, ServiceGuide
 PAGE_SIZE = 20
 
 
+LIST_PARAMS = {"q", "area", "visits", "page"}
+
+
 def guide_list(request):
+    """Kept rendered per search and language for anonymous visitors (decision 091)."""
+    if set(request.GET) <= LIST_PARAMS and len(request.get_full_path()) <= 300:
+        return cached_page(
+            request,
+            name="catalogue.list",
+            key=request.get_full_path(),
+            stamp_key=selectors.STAMP_KEY,
+            render=lambda: _guide_list(request),
+        )
+    return _guide_list(request)
+
+
+def _guide_list(request):
     form = SearchForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
-    guides = selectors.guide_search(
+    found = selectors.guide_search_kept(
         query=data.get("q", ""),
         area=data.get("area", ""),
         visits=data.get("visits", ""),
     )
-    page = Paginator(guides, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(found["guides"], PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -48,7 +65,7 @@ def guide_list(request):
             "page": page,
             "query": query.urlencode(),
             "searching": bool(data.get("q")),
-            "updated_at": selectors.catalogue_updated_at(),
+            "updated_at": found["updated_at"],
         },
     )
 
@@ -58,28 +75,26 @@ def _published_guide(code: str) -> ServiceGuide:
 
 
 def guide_detail(request, code: str, number: int | None = None):
-    guide = _published_guide(code)
+    """Kept rendered per guide, version, day and language for anonymous visitors
+    (decision 091); the data is kept for everybody else."""
     today = timezone.localdate()
-    in_force = selectors.version_in_force(guide, today)
-    version = in_force
-    if number is not None:
-        version = get_object_or_404(GuideVersion, guide=guide, number=number)
-    upcoming = (
-        guide.current_version if guide.current_version_id != in_force.pk else None
-    )
-    return render(
+    if request.GET:
+        return _guide_detail(request, code, number, today)
+    return cached_page(
         request,
-        "catalogue/guide_detail.html",
-        {
-            "guide": guide,
-            "version": version,
-            "upcoming": upcoming,
-            "is_current": version.pk == in_force.pk,
-            "is_upcoming": upcoming is not None and version.pk == upcoming.pk,
-            "promise": selectors.guide_promise(guide),
-            "today": today,
-        },
+        name="catalogue.guide",
+        key=f"{code}:{number}:{today}",
+        stamp_key=selectors.STAMP_KEY,
+        render=lambda: _guide_detail(request, code, number, today),
     )
+
+
+def _guide_detail(request, code: str, number: int | None, today: dt.date):
+    try:
+        context = selectors.guide_page(code, number, today)
+    except selectors.GuideNotFound as exc:
+        raise Http404 from exc
+    return render(request, "catalogue/guide_detail.html", context)
 
 
 def guide_history(request, code: str):

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from jingmin.appeals.models import Appeal, AppealEvent, Category, LimitUnit, Reply
 from jingmin.core.masking import mask_address
 from jingmin.core.retention import scrub
+from jingmin.portal.pagecache import stamp_bump
 
 from .render import w3c
 from .services import catalogue_version
@@ -32,6 +33,17 @@ from .services import catalogue_version
 DEFAULT_GRID_DEGREES = 0.005  # about 500 m × 550 m at the county's latitude
 MAX_SPAN = dt.timedelta(days=90)
 MAX_RESULTS = 1000
+# A GET of requests without page_size answers this many, newest first: the spec's
+# cap (90 days or 1,000, whichever is smaller) is a maximum, and a client that
+# wants more pages with page/page_size (docs/decisions/092).
+DEFAULT_PAGE_SIZE = 100
+# Personal fields no GET shows: not loaded, so never decrypted (issue 4 §2).
+NOT_SHOWN = ["name", "phone", "email", "phone_index", "secret_digest"]
+# A kept answer (views.requests_collection) is ignored once anything it shows
+# changes (the stamp, bumped by apps.py's signals) and expires after this long
+# for changes made without signals (bulk updates).
+STAMP_KEY = "open311:requests:stamp"
+KEEP_SECONDS = 60
 QUESTION_DATATYPES = {
     "string",
     "number",
@@ -178,7 +190,7 @@ class RequestQuery:
     updated_after: dt.datetime | None = None
     updated_before: dt.datetime | None = None
     page: int = 1
-    page_size: int = MAX_RESULTS
+    page_size: int = DEFAULT_PAGE_SIZE
 
 
 def public_appeals() -> QuerySet[Appeal]:
@@ -189,6 +201,7 @@ def public_appeals() -> QuerySet[Appeal]:
             category__is_confidential=False,
         )
         .exclude(kind=Appeal.Kind.REPORT)
+        .defer(*NOT_SHOWN)
         .select_related("category", "unit", "forwarded_to", "open311_submission")
         .prefetch_related(
             Prefetch(
@@ -201,6 +214,10 @@ def public_appeals() -> QuerySet[Appeal]:
         )
         .order_by("-created_at", "-pk")
     )
+
+
+def requests_changed(**_kwargs: Any) -> None:
+    stamp_bump(STAMP_KEY)
 
 
 def requests_search(query: RequestQuery, *, extensions: bool = False) -> list[Appeal]:

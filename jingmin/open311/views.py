@@ -8,16 +8,21 @@ must pass without CSRF or DRF's own error bodies getting in the way.
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
+
+from jingmin.portal.pagecache import stamp_get
 
 from . import params, selectors
 from .errors import ErrorItem, Open311Error, bad_request, not_found
@@ -132,12 +137,31 @@ def requests_collection(request: HttpRequest, fmt: str) -> HttpResponse:
         return respond(fmt, "service_requests", body, status)
     query = _request_query(request)
     extensions = params.value(request.GET, "extensions").lower() == "true"
-    found = selectors.requests_search(query, extensions=extensions)
-    return respond(
+    # The same for every client (no personal data in any GET): kept per query,
+    # format and language under the requests stamp (docs/decisions/092).
+    key = (
+        "open311:requests:"
+        + hashlib.sha256(
+            repr((fmt, get_language(), extensions, query)).encode()
+        ).hexdigest()[:32]
+    )
+    found = cache.get_many([selectors.STAMP_KEY, key])
+    stamp, kept = found.get(selectors.STAMP_KEY), found.get(key)
+    if stamp is not None and kept is not None and kept[0] == stamp:
+        return HttpResponse(kept[1], content_type=kept[2])
+    stamp = stamp or stamp_get(selectors.STAMP_KEY)
+    appeals = selectors.requests_search(query, extensions=extensions)
+    response = respond(
         fmt,
         "service_requests",
-        [selectors.request_dict(a, extensions=extensions) for a in found],
+        [selectors.request_dict(a, extensions=extensions) for a in appeals],
     )
+    cache.set(
+        key,
+        (stamp, response.content, response["Content-Type"]),
+        selectors.KEEP_SECONDS,
+    )
+    return response
 
 
 def _request_query(request: HttpRequest) -> selectors.RequestQuery:
@@ -170,7 +194,7 @@ def _request_query(request: HttpRequest) -> selectors.RequestQuery:
         updated_before=params.w3c_datetime(data, "updated_before"),
         page=params.positive_int(data, "page", 1, 1_000_000),
         page_size=params.positive_int(
-            data, "page_size", selectors.MAX_RESULTS, selectors.MAX_RESULTS
+            data, "page_size", selectors.DEFAULT_PAGE_SIZE, selectors.MAX_RESULTS
         ),
     )
 

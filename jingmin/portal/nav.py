@@ -7,8 +7,11 @@ join the navigation by naming their views as listed here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
+from django.core.signals import setting_changed
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from jingmin.accounts.roles import Role
@@ -67,21 +70,37 @@ CONSOLE = [
 ]
 
 
-def _resolved(entries: list[NavEntry], role: str | None) -> list[tuple[str, str]]:
+LISTS = {"public": PUBLIC, "console": CONSOLE}
+
+
+@lru_cache(maxsize=64)
+def _resolved(
+    which: str, role: str | None, language: str | None
+) -> tuple[tuple[str, str], ...]:
+    """Resolved once per process, list, role and language: the URLconf and the
+    labels do not change while a process runs (docs/decisions/090)."""
     items = []
-    for entry in entries:
+    for entry in LISTS[which]:
         if role is not None and entry.roles and role not in entry.roles:
             continue
         try:
             items.append((reverse(entry.url_name), str(entry.label)))
         except NoReverseMatch:
             continue
-    return items
+    return tuple(items)
+
+
+def _forget(*, setting: str, **_kwargs: object) -> None:
+    if setting in ("ROOT_URLCONF", "LANGUAGES", "LANGUAGE_CODE", "INSTALLED_APPS"):
+        _resolved.cache_clear()
+
+
+setting_changed.connect(_forget, dispatch_uid="portal.nav.forget")
 
 
 def public_nav() -> list[tuple[str, str]]:
-    return _resolved(PUBLIC, None)
+    return list(_resolved("public", None, get_language()))
 
 
 def console_nav(role: str) -> list[tuple[str, str]]:
-    return _resolved(CONSOLE, role)
+    return list(_resolved("console", role, get_language()))

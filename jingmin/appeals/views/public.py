@@ -89,11 +89,11 @@ def submitted(request: HttpRequest) -> HttpResponse:
 
 def _lookup(request: HttpRequest, form: TrackForm) -> Appeal | None:
     ip = client_ip(request)
-    rate_limit_hit("appeals.track", ip, "10/m")
+    rate_limit_hit("appeals.track", ip, settings.TRACK_RATE_PER_ADDRESS)
     data = form.cleaned_data
     if data.get("code"):
         number, _secret = services.tracking_code_split(data["code"])
-        rate_limit_hit("appeals.track.number", number, "20/h")
+        rate_limit_hit("appeals.track.number", number, settings.TRACK_RATE_PER_NUMBER)
         appeal = selectors.appeal_by_tracking_code(data["code"])
     else:
         # the short form is weaker (4 digits): a tighter bucket per number
@@ -112,14 +112,38 @@ def _lookup(request: HttpRequest, form: TrackForm) -> Appeal | None:
     return appeal
 
 
-def _status_page(request: HttpRequest, appeal: Appeal, **extra) -> HttpResponse:
+def _status_page(
+    request: HttpRequest,
+    appeal: Appeal,
+    *,
+    remember: TrackForm | None = None,
+    **extra,
+) -> HttpResponse:
+    view = selectors.public_view(appeal)
+    if remember is not None:
+        _remember(request, appeal, remember, view)
     context = {
-        "view": selectors.public_view(appeal),
+        "view": view,
         "rate_form": extra.pop("rate_form", None) or RateForm(),
         "info_form": extra.pop("info_form", None) or TextForm(),
         **extra,
     }
     return render(request, "appeals/public/status.html", context)
+
+
+def _remember(
+    request: HttpRequest, appeal: Appeal, form: TrackForm, view: dict
+) -> None:
+    """Keep the looked-up appeal in the session only when the page offers a form
+    that posts back for it (rate, provide information): a look-up that only
+    reads the status writes no session row and sets no cookie (decision 093)."""
+    if view["can_rate"] or view["info_requested"]:
+        request.session[SESSION_TRACK] = (
+            form.cleaned_data.get("code") or f"#{appeal.pk}"
+        )
+    elif settings.SESSION_COOKIE_NAME in request.COOKIES:
+        # a form from an earlier look-up must not act on that earlier appeal
+        request.session.pop(SESSION_TRACK, None)
 
 
 @require_http_methods(["GET", "POST"])
@@ -137,10 +161,7 @@ def track(request: HttpRequest) -> HttpResponse:
         if appeal is None:
             form.add_error(None, _("未找到该诉求：请核对查询码或编号与电话后四位"))
         else:
-            request.session[SESSION_TRACK] = (
-                form.cleaned_data.get("code") or f"#{appeal.pk}"
-            )
-            return _status_page(request, appeal)
+            return _status_page(request, appeal, remember=form)
     return render(request, "appeals/public/track.html", {"form": form})
 
 

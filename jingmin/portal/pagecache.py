@@ -1,0 +1,132 @@
+"""Public pages that are the same for every anonymous visitor, kept rendered.
+
+A kept page is a *shell*: the whole HTML of a page rendered for an anonymous
+visitor without a session, with the two per-response values cut out — the CSP
+nonce and the CSRF token of the language switch — and replaced on every answer
+by this visitor's own (docs/decisions/091). So a kept page never replays a
+nonce or another visitor's token, and a visitor who is logged in, has a session
+(a tracked appeal, a message waiting) or sends an unusual query string gets the
+page rendered for them as before.
+
+A shell is kept in the cache under its page name, the language and a key the
+view chooses, together with the *stamp* it was made under: a value in the cache
+that the owner of the data replaces when the data changes (``stamp_bump``), so
+every shell made before is ignored from then on. Shells also expire after
+``seconds`` for what no stamp follows (statistics shown on the page).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.utils.translation import get_language
+
+CSRF_INPUT = re.compile(r'(name="csrfmiddlewaretoken" value=")([^"]+)(")')
+DEFAULT_SECONDS = 600
+
+
+def stamp_get(stamp_key: str) -> str:
+    """The current stamp (a new one when the cache has lost it)."""
+    stamp = cache.get(stamp_key)
+    if stamp is None:
+        stamp = secrets.token_hex(8)
+        cache.add(stamp_key, stamp, None)
+        stamp = cache.get(stamp_key) or stamp
+    return stamp
+
+
+def stamp_bump(stamp_key: str) -> None:
+    """Invalidate everything kept under ``stamp_key``, once the transaction commits
+    (a page rendered between the change and the commit would keep the old data)."""
+
+    def bump() -> None:
+        cache.set(stamp_key, secrets.token_hex(8), None)
+
+    bump()
+    transaction.on_commit(bump)
+
+
+def anonymous_plain(request: HttpRequest) -> bool:
+    """A GET from a visitor without a session or waiting messages: the page can
+    only differ from another such visitor's by the nonce and the CSRF token."""
+    return (
+        request.method == "GET"
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and CookieStorage.cookie_name not in request.COOKIES
+    )
+
+
+def _cache_key(name: str, key: str) -> str:
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return f"page:{name}:{get_language()}:{digest}"
+
+
+def cached_page(
+    request: HttpRequest,
+    *,
+    name: str,
+    key: str,
+    stamp_key: str,
+    render: Callable[[], HttpResponse],
+    seconds: int = DEFAULT_SECONDS,
+) -> HttpResponse:
+    """The page from its kept shell, or ``render()`` (kept when it may be)."""
+    if not anonymous_plain(request):
+        return render()
+    page_key = _cache_key(name, key)
+    found = cache.get_many([stamp_key, page_key])
+    stamp = found.get(stamp_key)
+    entry = found.get(page_key)
+    if stamp is not None and entry is not None and entry[0] == stamp:
+        return _from_shell(request, entry)
+    if stamp is None:
+        stamp = stamp_get(stamp_key)
+    response = render()
+    shell = _shell(request, response)
+    if shell is not None:
+        cache.set(page_key, (stamp, *shell), seconds)
+    return response
+
+
+def _shell(
+    request: HttpRequest, response: HttpResponse
+) -> tuple[str, str, str, str] | None:
+    """(html with marks, content type, nonce mark, CSRF mark), or None when this
+    response must not be kept."""
+    if (
+        response.status_code != 200
+        or response.streaming
+        or response.cookies
+        or not response.get("Content-Type", "").startswith("text/html")
+        or getattr(getattr(request, "session", None), "modified", False)
+        or getattr(getattr(request, "user", None), "is_authenticated", False)
+    ):
+        return None
+    html = response.content.decode(response.charset)
+    nonce_mark = f"jm-nonce-{secrets.token_hex(12)}"
+    csrf_mark = f"jm-csrf-{secrets.token_hex(12)}"
+    nonce = getattr(request, "_csp_nonce", None)
+    if isinstance(nonce, str) and nonce:
+        html = html.replace(nonce, nonce_mark)
+    html = CSRF_INPUT.sub(lambda m: m.group(1) + csrf_mark + m.group(3), html)
+    return html, response["Content-Type"], nonce_mark, csrf_mark
+
+
+def _from_shell(
+    request: HttpRequest, entry: tuple[str, str, str, str, str]
+) -> HttpResponse:
+    _stamp, html, content_type, nonce_mark, csrf_mark = entry
+    if nonce_mark in html:
+        html = html.replace(nonce_mark, str(request.csp_nonce))
+    if csrf_mark in html:
+        html = html.replace(csrf_mark, get_token(request))
+    return HttpResponse(html, content_type=content_type)

@@ -205,3 +205,50 @@ class TestPostgresTrigger:
             with transaction.atomic():
                 AuditEvent.objects.filter(seq=1).delete()
         assert verify_chain().ok
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the TRUNCATE trigger is PostgreSQL-only",
+)
+class TestPostgresTruncate:
+    """TRUNCATE skips row triggers; a statement trigger refuses it (issue #9) for
+    every role but a superuser (who could drop the trigger anyway)."""
+
+    ROLE = "jingmin_truncate_probe"
+
+    @pytest.fixture
+    def as_app_role(self, db):
+        """A non-superuser role allowed to TRUNCATE by privilege, so only the trigger
+        can stop it; created inside the test's transaction, so it rolls back."""
+        for i in range(3):
+            event_record(actor=None, actor_label="system", action=f"t.{i}")
+        with connection.cursor() as cur:
+            cur.execute(f"CREATE ROLE {self.ROLE}")
+            cur.execute(f"GRANT ALL ON audit_auditevent TO {self.ROLE}")
+            cur.execute(f"SET LOCAL ROLE {self.ROLE}")
+        yield
+        with connection.cursor() as cur:
+            cur.execute("RESET ROLE")
+
+    def test_truncate_is_refused(self, as_app_role):
+        with pytest.raises(DatabaseError, match="append-only: TRUNCATE refused"):
+            with transaction.atomic(), connection.cursor() as cur:
+                cur.execute("TRUNCATE audit_auditevent")
+        with connection.cursor() as cur:
+            cur.execute("RESET ROLE")
+        assert AuditEvent.objects.count() == 3
+        assert verify_chain().ok
+
+    def test_the_row_trigger_still_refuses_this_role(self, as_app_role):
+        with pytest.raises(DatabaseError, match="append-only: DELETE refused"):
+            with transaction.atomic(), connection.cursor() as cur:
+                cur.execute("DELETE FROM audit_auditevent")
+
+    def test_the_trigger_is_installed(self, db):
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT tgenabled FROM pg_trigger WHERE tgname = %s",
+                ["audit_auditevent_no_truncate"],
+            )
+            assert cur.fetchone() == ("O",)

@@ -1,12 +1,23 @@
 """Writing to the audit trail. Every service that changes state calls event_record
-inside its own transaction: if the event cannot be written the change fails too."""
+inside its own transaction: if the event cannot be written the change fails too.
+
+Linking an event into the chain needs the one head row, locked until commit (that
+is what makes ``seq`` the commit order). Inside ``deferred_chain()`` (or
+``atomic_chained()``) event_record only builds the event; the block links all of
+its events when it ends — the last statements before the caller's commit — so the
+head is held for one SELECT, one INSERT, one UPDATE and the commit instead of for
+the rest of the transaction (docs/decisions/080).
+"""
 
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from .hashing import event_fields, event_hash
@@ -14,6 +25,8 @@ from .models import AuditEvent, AuditHead
 
 SYSTEM = "system"
 CITIZEN = "citizen"
+
+_deferred = threading.local()  # .pending: [(marker, event)] while a block is open
 
 
 def _plain(value: Any) -> Any:
@@ -40,6 +53,71 @@ def client_ip(request: Any) -> str:
     return request.META.get("REMOTE_ADDR", "")[:45]
 
 
+def _link(events: list[AuditEvent]) -> None:
+    """Append ``events`` (in order) to the chain: lock the head, hash, insert, move
+    the head. The lock is held until the caller's transaction ends."""
+    head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
+    seq, prev = head.seq, head.hash
+    now = timezone.now()  # under the lock: time never goes back along the chain
+    for event in events:
+        seq += 1
+        event.seq = seq
+        event.created_at = now
+        event.prev_hash = prev
+        event.hash = prev = event_hash(prev, event_fields(event))
+    if len(events) == 1:
+        events[0].save(force_insert=True)
+    else:
+        AuditEvent.objects.bulk_create(events)
+    head.seq, head.hash = seq, prev
+    head.save(update_fields=["seq", "hash"])
+
+
+def _marker() -> Callable[[], None]:
+    """A distinct no-op registered with on_commit for each deferred event: Django
+    drops it when the savepoint the event was recorded in rolls back, which tells
+    deferred_chain to drop the event too. Running it at commit does nothing."""
+
+    def marker() -> None:
+        return None
+
+    return marker
+
+
+@contextmanager
+def deferred_chain() -> Iterator[None]:
+    """Within the caller's transaction, link the events recorded in the block into
+    the chain when the block ends (see the module docstring). Nested blocks join the
+    outermost one; events of a block or savepoint that failed are dropped."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("deferred_chain() must run inside transaction.atomic()")
+    outermost = getattr(_deferred, "pending", None) is None
+    if outermost:
+        _deferred.pending = []
+    pending: list = _deferred.pending
+    start = len(pending)
+    try:
+        yield
+    except BaseException:
+        del pending[start:]
+        raise
+    finally:
+        if outermost:
+            _deferred.pending = None
+    if outermost:
+        alive = {id(func) for _sids, func, _robust in connection.run_on_commit}
+        events = [event for marker, event in pending if id(marker) in alive]
+        if events:
+            _link(events)
+
+
+@contextmanager
+def atomic_chained() -> Iterator[None]:
+    """``transaction.atomic()`` whose audit events are linked at its end."""
+    with transaction.atomic(), deferred_chain():
+        yield
+
+
 def event_record(
     *,
     actor: Any,
@@ -53,39 +131,39 @@ def event_record(
     actor_label: str = "",
 ) -> AuditEvent:
     """Append one event to the chain. ``actor`` is a staff User, or None for a citizen
-    or the system (say which in ``actor_label``)."""
-    with transaction.atomic():
-        head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
-        if obj is not None:
-            object_type = object_type or obj._meta.label_lower
-            object_id = object_id or str(obj.pk)
-        if actor is not None and getattr(actor, "is_authenticated", False):
-            label = actor.get_username()
-            actor_id = actor.pk
-            role = getattr(actor, "role", "") or ""
-        else:
-            label = actor_label or CITIZEN
-            actor_id = None
-            role = ""
-        event = AuditEvent(
-            seq=head.seq + 1,
-            created_at=timezone.now(),
-            actor_id=actor_id,
-            actor_label=label[:150],
-            actor_role=role,
-            ip=(ip or client_ip(request))[:45],
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id)[:64],
-            object_label=(str(obj) if obj is not None else "")[:200],
-            changes=_plain(changes or {}),
-            prev_hash=head.hash,
-        )
-        event.hash = event_hash(head.hash, event_fields(event))
-        event.save(force_insert=True)
-        head.seq = event.seq
-        head.hash = event.hash
-        head.save(update_fields=["seq", "hash"])
+    or the system (say which in ``actor_label``). Inside ``deferred_chain()`` the
+    event gets its ``seq`` and hash when the block ends."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        label = actor.get_username()
+        actor_id = actor.pk
+        role = getattr(actor, "role", "") or ""
+    else:
+        label = actor_label or CITIZEN
+        actor_id = None
+        role = ""
+    event = AuditEvent(
+        actor_id=actor_id,
+        actor_label=label[:150],
+        actor_role=role,
+        ip=(ip or client_ip(request))[:45],
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id)[:64],
+        object_label=(str(obj) if obj is not None else "")[:200],
+        changes=_plain(changes or {}),
+    )
+    pending = getattr(_deferred, "pending", None)
+    if pending is not None and connection.in_atomic_block:
+        marker = _marker()
+        transaction.on_commit(marker)
+        pending.append((marker, event))
+        return event
+    # No savepoint of its own: a failed audit write fails the caller's change anyway.
+    with transaction.atomic(savepoint=False):
+        _link([event])
     return event
 
 

@@ -12,18 +12,22 @@ Definitions: docs/manual/appeals.md "三率口径".
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, Max, Q, Sum
+from django.core.cache import cache
+from django.db import connections, transaction
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from jingmin.accounts.roles import Role
+from jingmin.accounts import scoping
+from jingmin.accounts.roles import UNIT_ROLES, Role
 from jingmin.audit.services import event_record
 from jingmin.core.exceptions import NotPermitted
 
@@ -237,7 +241,29 @@ class Figures:
         }
 
 
-def metrics_table(
+def _hours_by(qs: QuerySet[MonthlyAggregate], key_field: str) -> dict[Any, dict]:
+    """Reply-time histograms merged per key. PostgreSQL adds them up itself (one
+    row per key and hour instead of every cell's JSON); SQLite merges in Python.
+    Same sums either way."""
+    hours: dict[Any, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    if connections[qs.db].vendor == "postgresql":
+        sql, params = qs.values_list(key_field, "reply_hours").query.sql_with_params()
+        merged = (
+            f"SELECT t.k, e.key, SUM(e.value::bigint) FROM ({sql}) AS t(k, h) "  # noqa: S608 (Django's own SQL)
+            "CROSS JOIN LATERAL jsonb_each_text(t.h) AS e GROUP BY 1, 2"
+        )
+        with connections[qs.db].cursor() as cursor:
+            cursor.execute(merged, params)
+            for key, bucket, n in cursor.fetchall():
+                hours[key][bucket] += int(n)
+        return hours
+    for key, histogram in qs.values_list(key_field, "reply_hours"):
+        for bucket, n in (histogram or {}).items():
+            hours[key][bucket] += n
+    return hours
+
+
+def metrics_report(
     *,
     group_by: str = "unit",
     month_from: dt.date | None = None,
@@ -245,8 +271,9 @@ def metrics_table(
     unit_id: int | None = None,
     department_id: int | None = None,
     formula: RateFormula | None = None,
-) -> list[Figures]:
-    """Figures per unit / department / category / month, ranked by satisfaction."""
+) -> tuple[list[Figures], Figures]:
+    """``metrics_table`` and ``metrics_total`` of the same filters in one read of
+    the aggregates (the dashboard shows both)."""
     key_field, label_field = GROUPS[group_by]
     formula = formula or formula_active()
     qs = MonthlyAggregate.objects.all()
@@ -258,27 +285,24 @@ def metrics_table(
         qs = qs.filter(unit_id=unit_id)
     if department_id:
         qs = qs.filter(department_id=department_id)
-    if group_by != "month":
-        qs = qs.filter(**{f"{key_field}__isnull": False})
     sums = {c: Sum(c) for c in COUNTS}
     rows = qs.values(key_field, label_field).annotate(**sums).order_by(key_field)
-    hours: dict[Any, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for key, histogram in qs.values_list(key_field, "reply_hours"):
-        for bucket, n in (histogram or {}).items():
-            hours[key][bucket] += n
+    hours = _hours_by(qs, key_field)
     table = []
+    all_counts = dict.fromkeys(COUNTS, 0)
+    all_hours: dict[str, int] = defaultdict(int)
     for row in rows:
         key = row[key_field]
+        counts = {c: row[c] or 0 for c in COUNTS}
+        histogram = dict(hours.get(key, {}))
+        for c in COUNTS:
+            all_counts[c] += counts[c]
+        for bucket, n in histogram.items():
+            all_hours[bucket] += n
+        if key is None and group_by != "month":
+            continue  # in the total, not in a row of its own
         label = f"{key:%Y-%m}" if group_by == "month" else row[label_field]
-        table.append(
-            Figures(
-                label=label,
-                key=key,
-                counts={c: row[c] or 0 for c in COUNTS},
-                hours=dict(hours.get(key, {})),
-                formula=formula.definition,
-            )
-        )
+        table.append(Figures(label, key, counts, histogram, formula.definition))
     if group_by != "month":
         table.sort(
             key=lambda f: (
@@ -286,18 +310,104 @@ def metrics_table(
                 -f.volume,
             )
         )
-    return table
+    total = Figures(_("合计"), None, all_counts, dict(all_hours), formula.definition)
+    return table, total
+
+
+def metrics_table(
+    *,
+    group_by: str = "unit",
+    month_from: dt.date | None = None,
+    month_to: dt.date | None = None,
+    unit_id: int | None = None,
+    department_id: int | None = None,
+    formula: RateFormula | None = None,
+) -> list[Figures]:
+    """Figures per unit / department / category / month, ranked by satisfaction."""
+    return metrics_report(
+        group_by=group_by,
+        month_from=month_from,
+        month_to=month_to,
+        unit_id=unit_id,
+        department_id=department_id,
+        formula=formula,
+    )[0]
 
 
 def metrics_total(**filters: Any) -> Figures:
-    rows = metrics_table(group_by="month", **filters)
-    counts = {c: sum(r.counts[c] for r in rows) for c in COUNTS}
-    hours: dict[str, int] = defaultdict(int)
-    for r in rows:
-        for b, n in r.hours.items():
-            hours[b] += n
-    formula = rows[0].formula if rows else formula_active().definition
-    return Figures(_("合计"), None, counts, dict(hours), formula)
+    return metrics_report(group_by="month", **filters)[1]
+
+
+# --- the dashboard's figures, per scope ---------------------------------------
+
+FIGURES_CACHE_SECONDS = 300
+
+
+def figures_scope(viewer: Any) -> dict[str, int] | None:
+    """The aggregate filter a staff member's figures are limited to: the county for
+    the supervisor and the analyst, the own unit for officers and leaders, the own
+    department for a liaison; None (no figures) for anyone else."""
+    if not scoping.is_staff_member(viewer):
+        return None
+    role = viewer.role
+    if role in (Role.SUPERVISOR, Role.ANALYST):
+        return {}
+    if role in UNIT_ROLES:
+        return {"unit_id": viewer.unit_id} if viewer.unit_id else None
+    if role == Role.LIAISON:
+        return {"department_id": viewer.department_id} if viewer.department_id else None
+    return None
+
+
+def generation() -> str:
+    """Names the aggregates' current state: the last refresh (every refresh rewrites
+    the current month's rows, so a change of any figure changes this)."""
+    last = MonthlyAggregate.objects.aggregate(t=Max("refreshed_at"))["t"]
+    return last.isoformat() if last else "-"
+
+
+def dashboard_figures(
+    *,
+    viewer: Any,
+    group_by: str = "unit",
+    month_from: dt.date | None = None,
+    month_to: dt.date | None = None,
+) -> tuple[list[Figures], Figures, RateFormula]:
+    """``metrics_report`` limited to the viewer's ``figures_scope``, kept in the
+    cache under the aggregates' generation, the formula and the scope: a cached
+    table is always the table the aggregates give now (ADR 097)."""
+    formula = formula_active()
+    scope = figures_scope(viewer)
+    if scope is None:
+        empty = Figures(
+            _("合计"), None, dict.fromkeys(COUNTS, 0), {}, formula.definition
+        )
+        return [], empty, formula
+    parts = [
+        generation(),
+        formula.pk,
+        formula.version,
+        formula.definition,
+        group_by,
+        str(month_from),
+        str(month_to),
+        sorted(scope.items()),
+        translation.get_language(),
+    ]
+    digest = hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+    key = f"appeals:figures:{digest[:40]}"
+    found = cache.get(key)
+    if found is None:
+        found = metrics_report(
+            group_by=group_by,
+            month_from=month_from,
+            month_to=month_to,
+            formula=formula,
+            **scope,
+        )
+        cache.set(key, found, FIGURES_CACHE_SECONDS)
+    rows, total = found
+    return rows, total, formula
 
 
 @transaction.atomic

@@ -4,11 +4,16 @@ through a tracking code; public reads are aggregates only."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.core.cache import cache
+from django.db import connections
+from django.db.models import BooleanField, Count, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from jingmin.accounts import scoping
@@ -45,6 +50,108 @@ def appeal_base() -> QuerySet[Appeal]:
     )
 
 
+# The expression of the PostgreSQL GIN index of migration 0004 (ADR 095): the
+# distinct two-character pieces of title and body. Written exactly as indexed.
+BIGRAMS_SQL = (
+    'jm_bigrams(UPPER("appeals_appeal"."title" || \' \' || "appeals_appeal"."body"))'
+    " @> jm_bigrams(UPPER(%s))"
+)
+INDEX_MAX_ROWS = 5_000
+"""Use the bigram index when at most this many appeals may hold every piece of
+the query; above it the plain scan in list order finds a page sooner."""
+STATS_SECONDS = 300
+_stats: dict[str, tuple[float, dict[str, float], float, float] | None] = {}
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def bigram_stats(
+    using: str = "default",
+) -> tuple[dict[str, float], float, float] | None:
+    """PostgreSQL's own statistics of the bigram index (ANALYZE): share of appeals
+    holding each common piece, an upper bound for the others, and the row count.
+    Kept ``STATS_SECONDS`` per process; None before the first ANALYZE."""
+    now = time.monotonic()
+    cached = _stats.get(using)
+    if cached is not None and now - cached[0] < STATS_SECONDS:
+        return cached[1:]
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs,"
+            " c.reltuples FROM pg_stats s JOIN pg_class c"
+            " ON c.relname = 'appeals_appeal' AND c.relkind = 'r'"
+            " AND c.relnamespace = to_regnamespace(s.schemaname)"
+            " WHERE s.schemaname = current_schema()"
+            " AND s.tablename = 'appeal_text_bigrams'"
+        )
+        row = cursor.fetchone()
+    if row is None or row[0] is None or not row[1] or row[2] <= 0:
+        _stats[using] = (now, {}, 1.0, -1.0)
+        return None
+    elems, freqs, rows = row
+    # the array ends with the minimum and maximum frequency and the null share
+    _stats[using] = (now, dict(zip(elems, freqs, strict=False)), freqs[-3], rows)
+    return _stats[using][1:]
+
+
+def index_pays(q: str, *, using: str = "default") -> bool:
+    """Whether the bigram index should find the appeals containing ``q``: at most
+    ``INDEX_MAX_ROWS`` appeals hold its rarest piece (an upper bound of the
+    matches). Common words go the plain way: in list order, a page of them is a
+    few hundred rows away."""
+    if len(q) < 2 or connections[using].vendor != "postgresql":
+        return False
+    return stats_say_rare(q, bigram_stats(using))
+
+
+def stats_say_rare(q: str, stats: tuple[dict[str, float], float, float] | None) -> bool:
+    """At most ``INDEX_MAX_ROWS`` appeals may hold the rarest piece of ``q``
+    (no statistics yet: a small or new table, the index is as good as any)."""
+    if stats is None:
+        return True
+    freqs, unlisted, rows = stats
+    rarest = min(freqs.get(g, unlisted) for g in _bigrams(q.upper()))
+    return rarest * rows <= INDEX_MAX_ROWS
+
+
+def open_only(qs: QuerySet[Appeal]) -> QuerySet[Appeal]:
+    """Appeals not closed (``Appeal.is_open``), written as the partial indexes'
+    condition so that PostgreSQL and SQLite use them."""
+    return qs.exclude(status=S.CLOSED)
+
+
+def day_start(day: dt.date) -> dt.datetime:
+    """Midnight of ``day`` in the current time zone (what ``__date`` compares)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
+
+
+def search_match(q: str, *, using: str = "default") -> Q:
+    """Appeals whose number is ``q``, whose phone ends in the digits of ``q`` (blind
+    index), or whose title or body contains ``q`` (``icontains``).
+
+    When the bigram index pays (PostgreSQL, see ``index_pays``), the text must also
+    hold every two-character piece of ``q`` somewhere in title + body: a necessary
+    condition, so the same answers, found through the GIN index (ADR 095). The few
+    number and phone matches are then looked up first, so that the text condition
+    stays a plain AND which PostgreSQL orders cheap ``LIKE`` first."""
+    exact = Q(number=q)
+    digits = q.replace("-", "")
+    if digits.isdigit() and len(digits) >= 7:
+        exact |= Q(phone_index=blind_index(digits))
+    plain = Q(title__icontains=q) | Q(body__icontains=q)
+    if not index_pays(q, using=using):
+        return exact | plain
+    # constant SQL, the query is a parameter
+    bigrams = RawSQL(BIGRAMS_SQL, [q], output_field=BooleanField())  # noqa: S611
+    text = plain & Q(bigrams)
+    ids = list(
+        Appeal.objects.using(using).filter(exact).values_list("pk", flat=True)[:1000]
+    )
+    return text | Q(pk__in=ids) if ids else text
+
+
 def appeal_list_for(*, viewer: Any, filters: AppealFilters | None = None) -> QuerySet:
     qs = scoping.visible(viewer, appeal_base())
     f = filters or AppealFilters()
@@ -59,20 +166,16 @@ def appeal_list_for(*, viewer: Any, filters: AppealFilters | None = None) -> Que
     if f.department:
         qs = qs.filter(forwarded_to_id=f.department)
     if f.q:
-        q = normalize_text(f.q)
-        match = Q(number=q) | Q(title__icontains=q) | Q(body__icontains=q)
-        digits = q.replace("-", "")
-        if digits.isdigit() and len(digits) >= 7:
-            match |= Q(phone_index=blind_index(digits))
-        qs = qs.filter(match)
+        qs = qs.filter(search_match(normalize_text(f.q), using=qs.db))
     if f.overdue:
-        qs = qs.filter(status__in=OPEN, reply_due__lt=timezone.now())
+        qs = open_only(qs).filter(reply_due__lt=timezone.now())
     if f.escalated:
-        qs = qs.filter(status__in=OPEN, escalated_at__isnull=False)
+        qs = open_only(qs).filter(escalated_at__isnull=False)
+    # a range on created_at (its index), the same days as created_at__date
     if f.date_from:
-        qs = qs.filter(created_at__date__gte=f.date_from)
+        qs = qs.filter(created_at__gte=day_start(f.date_from))
     if f.date_to:
-        qs = qs.filter(created_at__date__lte=f.date_to)
+        qs = qs.filter(created_at__lt=day_start(f.date_to + dt.timedelta(days=1)))
     return qs.order_by("-created_at", "-pk")
 
 
@@ -86,8 +189,12 @@ def triage_queue_for(*, viewer: Any) -> QuerySet[Appeal]:
 
 
 def overdue_for(*, viewer: Any) -> QuerySet[Appeal]:
-    return scoping.visible(viewer, appeal_base()).filter(
-        status__in=OPEN, escalated_at__isnull=False
+    """Escalated appeals still open, newest first (the partial index
+    ``appeal_escalated_open`` holds exactly these rows in this order)."""
+    return (
+        open_only(scoping.visible(viewer, appeal_base()))
+        .filter(escalated_at__isnull=False)
+        .order_by("-created_at", "-pk")
     )
 
 
@@ -252,56 +359,93 @@ class Trend:
         return self.this_week - self.weekly_before
 
 
+TRENDS_CACHE_SECONDS = 60
+
+
+def scope_key(qs: QuerySet) -> str:
+    """A cache key part naming exactly the rows of a scoped queryset: the digest of
+    its SQL with the parameters (two viewers share figures only if their scoped
+    queries are the same query)."""
+    if qs.query.is_empty():
+        return "none"
+    sql, params = qs.query.sql_with_params()
+    text = f"{qs.db}|{sql}|{params!r}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 def trends_weekly(
     *,
     viewer: Any,
     today: dt.date | None = None,
     weeks_before: int = 4,
     minimum: int = 3,
+    cached: bool = False,
 ) -> dict[str, list[Trend]]:
     """Categories and places (station jurisdictions, ~1 km cells) rising this week
-    against the weekly average of the previous ``weeks_before`` weeks."""
+    against the weekly average of the previous ``weeks_before`` weeks.
+
+    ``cached``: the dashboard keeps the answer ``TRENDS_CACHE_SECONDS`` per scope
+    (the key is the scoped query itself, see ``scope_key``)."""
     today = today or timezone.localdate()
-    end = timezone.make_aware(
-        dt.datetime.combine(today + dt.timedelta(days=1), dt.time())
-    )
-    start = end - dt.timedelta(days=7)
-    base_start = start - dt.timedelta(days=7 * weeks_before)
     # counts only: the analyst (who sees no appeal) gets the county's trends
     base = (
         Appeal.objects.all()
         if getattr(viewer, "role", "") == Role.ANALYST
         else scoping.visible(viewer, Appeal.objects.all())
     )
+    if not cached:
+        return _trends(base, today, weeks_before, minimum)
+    key = f"appeals:trends:{scope_key(base)}:{today}:{weeks_before}:{minimum}"
+    result = cache.get(key)
+    if result is None:
+        result = _trends(base, today, weeks_before, minimum)
+        cache.set(key, result, TRENDS_CACHE_SECONDS)
+    return result
+
+
+def _trends(
+    base: QuerySet[Appeal], today: dt.date, weeks_before: int, minimum: int
+) -> dict[str, list[Trend]]:
+    end = day_start(today + dt.timedelta(days=1))
+    start = end - dt.timedelta(days=7)
+    base_start = start - dt.timedelta(days=7 * weeks_before)
     qs = base.filter(created_at__gte=base_start, created_at__lt=end)
+    # one pass over the five weeks, per (category, unit); both lists add it up
+    counts: dict[str, dict[str, list[int]]] = {"categories": {}, "units": {}}
+    for row in qs.values("category__name", "unit__name").annotate(
+        now=Count("pk", filter=Q(created_at__gte=start)),
+        before=Count("pk", filter=Q(created_at__lt=start)),
+    ):
+        for key, label_field in (
+            ("categories", "category__name"),
+            ("units", "unit__name"),
+        ):
+            slot = counts[key].setdefault(row[label_field] or "—", [0, 0])
+            slot[0] += row["now"]
+            slot[1] += row["before"]
     result: dict[str, list[Trend]] = {}
-    for key, label_field in (
-        ("categories", "category__name"),
-        ("units", "unit__name"),
-    ):
-        rows = qs.values(label_field).annotate(
-            now=Count("pk", filter=Q(created_at__gte=start)),
-            before=Count("pk", filter=Q(created_at__lt=start)),
-        )
+    for key, slots in counts.items():
         trends = [
-            Trend(r[label_field] or "—", r["now"], r["before"] / weeks_before)
-            for r in rows
-            if r["now"] >= minimum
+            Trend(label, now, before / weeks_before)
+            for label, (now, before) in slots.items()
+            if now >= minimum
         ]
-        result[key] = sorted(trends, key=lambda t: -t.rise)[:10]
+        result[key] = sorted(trends, key=lambda t: (-t.rise, t.label))[:10]
     cells: dict[tuple[float, float], list[int]] = {}
-    for lon, lat, created in qs.filter(lon__isnull=False).values_list(
-        "lon", "lat", "created_at"
+    located = qs.filter(lon__isnull=False)
+    for slot_index, part in (
+        (0, located.filter(created_at__gte=start)),
+        (1, located.filter(created_at__lt=start)),
     ):
-        cell = (round(lon, 2), round(lat, 2))
-        slot = cells.setdefault(cell, [0, 0])
-        slot[0 if created >= start else 1] += 1
+        for lon, lat in part.values_list("lon", "lat").iterator(chunk_size=10_000):
+            cell = (round(lon, 2), round(lat, 2))
+            cells.setdefault(cell, [0, 0])[slot_index] += 1
     places = [
         Trend(f"{lat:.2f}N {lon:.2f}E", now, before / weeks_before)
         for (lon, lat), (now, before) in cells.items()
         if now >= minimum
     ]
-    result["places"] = sorted(places, key=lambda t: -t.rise)[:10]
+    result["places"] = sorted(places, key=lambda t: (-t.rise, t.label))[:10]
     return result
 
 

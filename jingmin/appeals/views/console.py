@@ -16,6 +16,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -44,7 +45,14 @@ from ..forms import (
     TextForm,
     TriageForm,
 )
-from ..models import Appeal, Attachment, Extension, ProblemOfMonth, Reply
+from ..models import (
+    Appeal,
+    Attachment,
+    Extension,
+    ProblemOfMonth,
+    RateFormula,
+    Reply,
+)
 
 R = Role
 TRIAGE_ROLES = (R.OPERATOR, R.SUPERVISOR)
@@ -52,12 +60,30 @@ LIST_ROLES = (R.OPERATOR, R.OFFICER, R.LEADER, R.SUPERVISOR, R.LIAISON)
 DASHBOARD_ROLES = (R.LEADER, R.SUPERVISOR, R.ANALYST)
 PAGE_SIZE = 30
 CSV_LIMIT = 50_000
+COUNT_CAP = 1_000
+
+
+class CappedPaginator(Paginator):
+    """Counts at most ``cap`` rows (``SELECT COUNT(*)`` of a ``LIMIT cap + 1``
+    subquery) instead of every match of a million-row table; beyond it the page
+    shows "1000+" and pages reach the first ``cap`` rows (ADR 098)."""
+
+    def __init__(self, *args, cap: int | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.cap = COUNT_CAP if cap is None else cap
+        self.capped = False
+
+    @cached_property
+    def count(self) -> int:
+        found = self.object_list[: self.cap + 1].count()
+        self.capped = found > self.cap
+        return min(found, self.cap)
 
 
 @staff_required(*TRIAGE_ROLES)
 def triage(request: HttpRequest) -> HttpResponse:
     queue = selectors.triage_queue_for(viewer=request.user)
-    page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "appeals/console/triage.html", {"page": page})
 
 
@@ -121,7 +147,7 @@ def console_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.appeal_list_for(viewer=request.user, filters=_filters(form))
     if request.GET.get("format") == "csv":
         return _csv(qs)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -473,26 +499,35 @@ def attachment(request: HttpRequest, pk: int) -> FileResponse:
 # --- dashboard ------------------------------------------------------------
 
 
-def _dashboard_rows(form: DashboardForm) -> tuple[str, list[metrics.Figures], dict]:
+def _dashboard_params(form: DashboardForm) -> tuple[str, dict]:
     data = form.cleaned_data if form.is_valid() else {}
     group_by = data.get("group_by") or "unit"
     today = timezone.localdate()
     month_from = data.get("month_from") or today.replace(day=1) - dt.timedelta(days=365)
     month_to = data.get("month_to") or today
-    filters = {"month_from": month_from, "month_to": month_to}
+    return group_by, {"month_from": month_from, "month_to": month_to}
+
+
+def _dashboard_rows(form: DashboardForm) -> tuple[str, list[metrics.Figures], dict]:
+    """The county's table, computed now (publishing freezes it)."""
+    group_by, filters = _dashboard_params(form)
     rows = metrics.metrics_table(group_by=group_by, **filters)
     return group_by, rows, filters
 
 
 @staff_required(*DASHBOARD_ROLES)
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """Figures limited to the viewer's scope (a leader sees the own unit only),
+    cached per scope under the aggregates' generation (ADR 097)."""
     form = DashboardForm(request.GET or None)
-    group_by, rows, filters = _dashboard_rows(form)
+    group_by, filters = _dashboard_params(form)
+    rows, total, formula = metrics.dashboard_figures(
+        viewer=request.user, group_by=group_by, **filters
+    )
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
-        return _export(rows, fmt, group_by)
+        return _export(rows, fmt, group_by, formula)
     top = max((r.volume for r in rows), default=0) or 1
-    formula = metrics.formula_active()
     query = request.GET.copy()
     query.pop("format", None)
     return render(
@@ -512,12 +547,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 for i, r in enumerate(rows[:20])
             ],
             "chart_height": 22 * min(len(rows), 20) + 4,
-            "total": metrics.metrics_total(**filters),
+            "total": total,
             "formula": formula,
             "group_by": group_by,
             "query": query.urlencode(),
-            "trends": selectors.trends_weekly(viewer=request.user),
-            "overdue": selectors.overdue_for(viewer=request.user)[:20],
+            "trends": selectors.trends_weekly(viewer=request.user, cached=True),
+            "overdue": list(selectors.overdue_for(viewer=request.user)[:20]),
             "problems": ProblemOfMonth.objects.select_related("owner_unit", "category")[
                 :12
             ],
@@ -541,9 +576,10 @@ HEADERS = [
 ]
 
 
-def _export(rows: list[metrics.Figures], fmt: str, group_by: str) -> HttpResponse:
+def _export(
+    rows: list[metrics.Figures], fmt: str, group_by: str, formula: RateFormula
+) -> HttpResponse:
     values = [[r.as_dict()[k] for k, _h in HEADERS] for r in rows]
-    formula = metrics.formula_active()
     note = f"口径 v{formula.version}：{formula.name}"
     if fmt == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from jingmin.audit.admin_mixins import AuditedAdmin
+
 from .models import Category, ClassifierModel, RateFormula
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = (
         "code",
         "name",
@@ -24,12 +26,12 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(RateFormula)
-class RateFormulaAdmin(admin.ModelAdmin):
+class RateFormulaAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ("version", "name", "active", "created_at")
 
 
 @admin.register(ClassifierModel)
-class ClassifierModelAdmin(admin.ModelAdmin):
+class ClassifierModelAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = (
         "version",
         "algorithm",

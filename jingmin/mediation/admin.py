@@ -1,16 +1,18 @@
 from django.contrib import admin
 
+from jingmin.audit.admin_mixins import AuditedAdmin
+
 from .models import RiskFactor, RiskLevel
 
 
 @admin.register(RiskFactor)
-class RiskFactorAdmin(admin.ModelAdmin):
+class RiskFactorAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ("code", "weight", "param", "is_active")
     list_editable = ("weight", "param", "is_active")
 
 
 @admin.register(RiskLevel)
-class RiskLevelAdmin(admin.ModelAdmin):
+class RiskLevelAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = (
         "code",
         "label",

@@ -36,6 +36,10 @@ format: $(STAMP)
 bench: $(STAMP)  ## all benchmarks; figures appended to bench/RESULTS.md
 	$(BIN)/python -m bench.run_all
 
+browser: $(STAMP)  ## Playwright journeys in headless Debian chromium; failures leave screenshots in test-artifacts/
+	$(BIN)/jingmin compilemessages --ignore=.venv -v0
+	$(BIN)/pytest -q -m browser tests/browser
+
 soak: $(STAMP)
 	$(BIN)/python -m tests.soak.run
 

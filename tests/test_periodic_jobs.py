@@ -1,4 +1,4 @@
-"""Periodic jobs (ADR 015, ADR 100): retention and the audit checkpoint repeat
+"""Periodic jobs (ADR 015, ADR 103): retention and the audit checkpoint repeat
 themselves under the worker; `jingmin serve` schedules every chain and runs the
 web server, the worker and the webhook sender side by side."""
 

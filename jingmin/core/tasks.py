@@ -1,5 +1,5 @@
 """Background tasks: the one import point for the task decorator, and the schedule
-of every periodic job (ADR 015, ADR 100).
+of every periodic job (ADR 015, ADR 103).
 
 django-tasks is the backport of Django 6's django.tasks; django-tasks-db runs them
 from the database with `jingmin worker` (no Redis needed). On Django 6 this module

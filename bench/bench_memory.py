@@ -5,13 +5,19 @@
   submission, reads, the dashboard) at 64 connections, then 16 simultaneous staff
   log-ins (password hashing is the largest single allocation a request makes).
   Figures: each worker's peak RSS (VmHWM) after each phase.
+* Log-in: the password hash is the largest single allocation a request makes. In a
+  fresh process (no server): the peak RSS growth of one hash and of ``--threads``
+  simultaneous hashes (one worker's threads all logging staff in), and the time of
+  one hash, with the project's hasher (settings.PASSWORD_HASHERS[0]); baseline:
+  Django's own Argon2PasswordHasher (m = 100 MiB, t = 2, p = 8), same run. In the
+  worker phase: the worker's peak growth for one log-in, then for ``--logins``.
 * Import: ``jingmin hotspots import`` of ``--rows`` synthetic incidents in the demo
   county, in its own process (which first makes sure the demo incident types
   exist); baseline = the peak RSS of a process that only runs ``django.setup()``.
   Figures: peak RSS and rows/s.
 
 Run alone: ``python -m bench.bench_memory [--rows 200000] [--seconds 10]
-[--database postgres|sqlite] [--smoke]``.
+[--database postgres|sqlite] [--skip-worker] [--skip-import] [--smoke]``.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import ast
 import csv
 import datetime as dt
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -96,6 +103,19 @@ def worker_phase(report: h.Report, server: Server, args) -> None:
             )
         if found.get("login"):
             server.reset_peaks()
+            before = [m.get("VmRSS", 0.0) for m in server.worker_rss()]
+            Client(server.port).login(found["login"], *SUPERVISOR)
+            growth = [
+                m.get("VmHWM", 0.0) - b
+                for m, b in zip(server.worker_rss(), before, strict=False)
+            ]
+            report.add(
+                "one log-in: peak RSS growth of the worker that served it",
+                max(growth, default=None),
+                "MiB",
+                higher_is_better=False,
+            )
+            server.reset_peaks()
             _logins(server.port, found["login"], args.logins)
             for i, m in enumerate(server.worker_rss()):
                 report.add(
@@ -105,6 +125,86 @@ def worker_phase(report: h.Report, server: Server, args) -> None:
                     baseline=base,
                     higher_is_better=False,
                 )
+
+
+HASH_PROBE = r"""
+import json, re, sys, threading, time, django
+django.setup()
+from django.conf import settings
+from django.utils.module_loading import import_string
+name = sys.argv[1] or settings.PASSWORD_HASHERS[0]
+hasher, threads = import_string(name)(), int(sys.argv[2])
+hasher._load_library()
+def status():
+    text = open("/proc/self/status").read()
+    return {k: int(v) / 1024 for k, v in re.findall(r"^(VmRSS|VmHWM):\s+(\d+) kB", text, re.M)}
+idle = status()["VmRSS"]
+open("/proc/self/clear_refs", "w").write("5")  # VmHWM from now
+start = time.perf_counter()
+work = [
+    threading.Thread(target=hasher.encode, args=(f"pw-{i}", hasher.salt()))
+    for i in range(threads)
+]
+[t.start() for t in work]
+[t.join() for t in work]
+print(json.dumps({
+    "hasher": name, "params": hasher.encode("x", hasher.salt()).split("$")[3],
+    "growth": status()["VmHWM"] - idle, "seconds": time.perf_counter() - start,
+}))
+"""
+DJANGO_ARGON2 = "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+def _hash_probe(env: dict, hasher: str, threads: int) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-c", HASH_PROBE, hasher, str(threads)],
+        env=env,
+        cwd=h.ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def login_hash_phase(report: h.Report, env: dict, threads: int) -> None:
+    """Peak RSS of password hashing, the project's hasher against Django's."""
+    one, base_one = _hash_probe(env, "", 1), _hash_probe(env, DJANGO_ARGON2, 1)
+    many = _hash_probe(env, "", threads)
+    base_many = _hash_probe(env, DJANGO_ARGON2, threads)
+    report.note(
+        f"hasher {one['hasher'].rsplit('.', 1)[1]} ({one['params']}); baseline "
+        f"Django's Argon2PasswordHasher ({base_one['params']})"
+    )
+    report.add(
+        "one log-in's hash: peak RSS growth",
+        one["growth"],
+        "MiB",
+        baseline=base_one["growth"],
+        higher_is_better=False,
+    )
+    report.add(
+        f"{threads} simultaneous hashes (one worker's threads): peak RSS growth",
+        many["growth"],
+        "MiB",
+        baseline=base_many["growth"],
+        higher_is_better=False,
+    )
+    report.add(
+        "one hash: time",
+        one["seconds"] * 1e3,
+        "ms",
+        baseline=base_one["seconds"] * 1e3,
+        higher_is_better=False,
+        note="the same work for a password guess",
+    )
+    report.add(
+        f"{threads} simultaneous hashes: time",
+        many["seconds"] * 1e3,
+        "ms",
+        baseline=base_many["seconds"] * 1e3,
+        higher_is_better=False,
+    )
 
 
 def _logins(port: int, path: str, n: int) -> None:
@@ -208,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--logins", type=int, default=16)
     p.add_argument("--skip-import", action="store_true")
     p.add_argument("--skip-worker", action="store_true")
+    p.add_argument("--skip-hash", action="store_true")
     args = p.parse_args(argv)
     if args.smoke:
         # the worker phase runs bench_http's server code, smoke-tested there
@@ -217,6 +318,12 @@ def main(argv: list[str] | None = None) -> int:
     label = h.database_label(h.PG_ADMIN_URL if kind == "postgres" else "sqlite://")
     reports = []
     with h.throwaway_database(kind, f"jm_bench_mem_{os.getpid()}") as (url, var_dir):
+        if not args.skip_hash:
+            r = h.Report("Memory: password hashing per log-in (no database)")
+            login_hash_phase(
+                r, h.app_env(url, var_dir), 2 if args.smoke else args.threads
+            )
+            reports.append(r)
         server = Server(url, var_dir, threads=args.threads)
         server.seed()
         if not args.skip_worker:

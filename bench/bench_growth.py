@@ -6,10 +6,12 @@ each size with ``bulk_create`` (realistic spread: busier stations and categories
 ratings on most closed appeals). At each size the appeals app's own read functions
 are timed (median of ``--repeat`` runs after a warm-up):
 
-* the supervisor's dashboard and the three rates (response, resolution,
-  satisfaction) for the last 12 months, per unit;
+* the supervisor's dashboard (as served, its figures and trends cached per
+  scope, and with the cache emptied first) and the three rates (response,
+  resolution, satisfaction) for the last 12 months, per unit;
 * an officer's work list (first page, as the console shows it);
-* search (first page) for a common and a rare word.
+* search (first page, and the list page with its capped count) for a common and a
+  rare word.
 
 Baseline, same run and size: fetching one appeal by primary key (the round trip
 every query pays). Target: each query < 300 ms at 1M appeals on PostgreSQL. The
@@ -26,6 +28,7 @@ import hashlib
 import os
 import time
 from collections.abc import Callable
+from urllib.parse import quote
 
 import numpy as np
 
@@ -190,6 +193,7 @@ def _page(client, url: str) -> int:
 
 def queries(report: h.Report) -> dict[str, Callable[[], object]]:
     """The appeals app's own reads and pages, as the staff reach them."""
+    from django.core.cache import cache
     from django.test import Client
     from django.urls import reverse
 
@@ -217,9 +221,20 @@ def queries(report: h.Report) -> dict[str, Callable[[], object]]:
 
     dashboard = reverse("appeals:dashboard")
     work_list = reverse("appeals:console_list")
+
+    def cold(url: str) -> Callable[[], object]:
+        """The page with its cached figures and trends dropped first (ADR 097)."""
+
+        def run() -> int:
+            cache.clear()
+            return _page(clients["supervisor"], url)
+
+        return run
+
     return {
         "baseline: one appeal by pk": lambda: Appeal.objects.get(pk=first),
         "dashboard page (supervisor)": lambda: _page(clients["supervisor"], dashboard),
+        "dashboard page (supervisor), cache emptied": cold(dashboard),
         "three rates per unit, 12 months": lambda: metrics.metrics_table(
             group_by="unit", month_from=since, month_to=today
         ),
@@ -231,6 +246,9 @@ def queries(report: h.Report) -> dict[str, Callable[[], object]]:
         f"search '{RARE_WORD}' (rare), first 50": search(RARE_WORD),
         "search page '噪音' (supervisor)": lambda: _page(
             clients["supervisor"], f"{work_list}?q=%E5%99%AA%E9%9F%B3"
+        ),
+        f"search page '{RARE_WORD}' (supervisor)": lambda: _page(
+            clients["supervisor"], f"{work_list}?q={quote(RARE_WORD)}"
         ),
     }
 

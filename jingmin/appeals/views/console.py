@@ -75,7 +75,10 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        found = self.object_list[: self.cap + 1].count()
+        rows = self.object_list
+        if hasattr(rows, "order_by"):
+            rows = rows.order_by()  # which rows are counted does not matter
+        found = rows[: self.cap + 1].count()
         self.capped = found > self.cap
         return min(found, self.cap)
 

@@ -11,6 +11,11 @@ urlpatterns = [
     ),
     path("appeals/metrics", apis.Metrics.as_view(), name="api-appeal-metrics"),
     path(
+        "appeals/track",
+        apis.AppealTrackLookup.as_view(),
+        name="api-appeal-track-lookup",
+    ),
+    path(  # deprecated: the code in the URL (ASVS 14.2.1); use POST appeals/track
         "appeals/track/<str:tracking_code>",
         apis.AppealTrack.as_view(),
         name="api-appeal-track",

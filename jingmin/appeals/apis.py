@@ -25,11 +25,11 @@ from rest_framework.views import APIView
 from jingmin.accounts import scoping
 from jingmin.accounts.roles import Role
 from jingmin.api.pagination import CreatedCursorPagination
-from jingmin.audit.services import client_ip, event_record
+from jingmin.audit.services import client_ip, deferred_chain, event_record
 from jingmin.core.exceptions import DomainError, NotFound, NotPermitted
 from jingmin.core.idempotency import idempotent
 from jingmin.core.masking import mask_address, mask_name, mask_phone
-from jingmin.core.ratelimit import rate_limit_hit
+from jingmin.core.ratelimit import rate_limit_hit, rate_limited_atomic
 from jingmin.org.models import Department, Unit
 
 from . import metrics, selectors, services
@@ -208,28 +208,42 @@ class AppealCollection(APIView):
         summary="提交诉求（匿名可用；支持 Idempotency-Key）",
     )
     def post(self, request: Request) -> Response:
-        rate_limit_hit("appeals.api.submit", client_ip(request), SUBMIT_RATE)
-        serializer = AppealCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        actor = request.user if scoping.is_staff_member(request.user) else None
+        # One transaction: the token, the key, the appeal, its route and audit
+        # events; the chain is linked last, so the audit head is held only by the
+        # final statements and the commit (docs/decisions/080).
+        with (
+            rate_limited_atomic(
+                "appeals.api.submit",
+                client_ip(request),
+                SUBMIT_RATE,
+                charge=(DomainError, ValidationError),
+            ),
+            deferred_chain(),
+        ):
+            serializer = AppealCreateSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            actor = request.user if scoping.is_staff_member(request.user) else None
 
-        def create() -> tuple[int, dict]:
-            done = services.appeal_submit(
-                data=serializer.to_input(Appeal.Source.API),
-                actor=actor,
-                request=request,
+            def create() -> tuple[int, dict]:
+                done = services.appeal_submit(
+                    data=serializer.to_input(Appeal.Source.API),
+                    actor=actor,
+                    request=request,
+                )
+                body = route_json(done.appeal)
+                body["tracking_code"] = done.tracking_code
+                return status.HTTP_201_CREATED, body
+
+            key = request.headers.get("Idempotency-Key")
+            if key is None:
+                code, body = create()
+                return Response(body, status=code)
+            outcome = idempotent(
+                scope="appeals.api",
+                key=key,
+                payload=dict(request.data),
+                handler=create,
             )
-            body = route_json(done.appeal)
-            body["tracking_code"] = done.tracking_code
-            return status.HTTP_201_CREATED, body
-
-        key = request.headers.get("Idempotency-Key")
-        if key is None:
-            code, body = create()
-            return Response(body, status=code)
-        outcome = idempotent(
-            scope="appeals.api", key=key, payload=dict(request.data), handler=create
-        )
         response = Response(outcome.body, status=outcome.status)
         if outcome.replayed:
             response["Idempotent-Replayed"] = "true"
@@ -264,30 +278,63 @@ def _int(value: str | None) -> int | None:
         raise ValidationError({"detail": _("参数应为整数")}) from exc
 
 
+class TrackSerializer(serializers.Serializer):
+    tracking_code = serializers.CharField(max_length=80)
+
+
+def _track(request: Request, tracking_code: str) -> Response:
+    """The citizen's view of one appeal, limited per client address and per number;
+    a failed look-up is audited."""
+    rate_limit_hit("appeals.track", client_ip(request), TRACK_RATE)
+    number, _secret = services.tracking_code_split(tracking_code)
+    rate_limit_hit("appeals.track.number", number, "20/h")
+    appeal = selectors.appeal_by_tracking_code(tracking_code)
+    if appeal is None:
+        event_record(
+            actor=None,
+            action="appeal.track_failed",
+            request=request,
+            object_type="appeals.appeal",
+            object_id=number[:20],
+        )
+        raise NotFound(_("未找到该诉求"))
+    return Response(public_json(appeal))
+
+
+class AppealTrackLookup(APIView):
+    """POST the tracking code in the body: it stays out of URLs, and so out of
+    access logs, proxies and browser history (ASVS 5.0 14.2.1)."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        request=TrackSerializer,
+        responses={200: OpenApiTypes.OBJECT},
+        auth=[],
+        operation_id="appeals_track_lookup",
+        summary="凭查询码查看进度（查询码放在请求体中）",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = TrackSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return _track(request, serializer.validated_data["tracking_code"])
+
+
 class AppealTrack(APIView):
+    """Deprecated: the secret code in the URL ends up in logs; use POST
+    /appeals/track. Same limits and answer."""
+
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(
         responses={200: OpenApiTypes.OBJECT},
         auth=[],
         operation_id="appeals_track",
-        summary="凭查询码查看进度",
+        summary="凭查询码查看进度（已弃用：请改用 POST /appeals/track）",
+        deprecated=True,
     )
     def get(self, request: Request, tracking_code: str) -> Response:
-        rate_limit_hit("appeals.track", client_ip(request), TRACK_RATE)
-        number, _secret = services.tracking_code_split(tracking_code)
-        rate_limit_hit("appeals.track.number", number, "20/h")
-        appeal = selectors.appeal_by_tracking_code(tracking_code)
-        if appeal is None:
-            event_record(
-                actor=None,
-                action="appeal.track_failed",
-                request=request,
-                object_type="appeals.appeal",
-                object_id=number[:20],
-            )
-            raise NotFound(_("未找到该诉求"))
-        return Response(public_json(appeal))
+        return _track(request, tracking_code)
 
 
 class AppealDetail(APIView):

@@ -16,13 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jingmin.accounts import scoping
 from jingmin.accounts.roles import Role
-from jingmin.audit.services import event_record, personal_data_read
+from jingmin.audit.services import atomic_chained, event_record, personal_data_read
 from jingmin.core.crypto import blind_index
 from jingmin.core.exceptions import Conflict, DomainError, NotFound, NotPermitted
 from jingmin.core.geo import check_lon_lat
@@ -269,7 +268,7 @@ class Submitted:
     tracking_code: str
 
 
-@transaction.atomic
+@atomic_chained()
 def appeal_submit(
     *,
     data: AppealInput,
@@ -471,7 +470,7 @@ def _store_label(appeal: Appeal, category: Category, now: dt.datetime) -> None:
     )
 
 
-@transaction.atomic
+@atomic_chained()
 def appeal_triage(
     *,
     appeal: Appeal,
@@ -647,7 +646,7 @@ def _link_duplicate(
     return appeal
 
 
-@transaction.atomic
+@atomic_chained()
 def appeal_link_duplicate(
     *, appeal: Appeal, original: Appeal, actor: Any, request: Any = None
 ) -> Appeal:
@@ -711,7 +710,7 @@ def _hand_to(
     return appeal
 
 
-@transaction.atomic
+@atomic_chained()
 def appeal_designate(
     *,
     appeal: Appeal,
@@ -734,7 +733,7 @@ def appeal_designate(
     )
 
 
-@transaction.atomic
+@atomic_chained()
 def appeal_redispatch(
     *,
     appeal: Appeal,
@@ -759,7 +758,7 @@ def appeal_redispatch(
 # --- handling -------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic_chained()
 def appeal_accept(*, appeal: Appeal, actor: Any, request: Any = None) -> Appeal:
     """签收: the unit (or the department's liaison) takes the appeal on."""
     appeal = _lock(appeal)
@@ -789,7 +788,7 @@ def appeal_accept(*, appeal: Appeal, actor: Any, request: Any = None) -> Appeal:
     return appeal
 
 
-@transaction.atomic
+@atomic_chained()
 def appeal_object(
     *, appeal: Appeal, actor: Any, reason: str, request: Any = None
 ) -> Appeal:
@@ -830,7 +829,7 @@ def appeal_object(
     return appeal
 
 
-@transaction.atomic
+@atomic_chained()
 def appeal_request_info(
     *, appeal: Appeal, actor: Any, question: str, request: Any = None
 ) -> Appeal:
@@ -868,7 +867,7 @@ def appeal_request_info(
     return appeal
 
 
-@transaction.atomic
+@atomic_chained()
 def appeal_provide_info(
     *, appeal: Appeal, text: str, actor: Any = None, request: Any = None
 ) -> Appeal:
@@ -919,7 +918,7 @@ def appeal_provide_info(
 # --- replies --------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic_chained()
 def reply_submit(
     *, appeal: Appeal, actor: Any, body: str, submit: bool = True, request: Any = None
 ) -> Reply:
@@ -1021,7 +1020,7 @@ def _publish_reply(
         )
 
 
-@transaction.atomic
+@atomic_chained()
 def reply_approve(
     *, reply: Reply, actor: Any, body: str = "", request: Any = None
 ) -> Reply:
@@ -1045,7 +1044,7 @@ def reply_approve(
     return reply
 
 
-@transaction.atomic
+@atomic_chained()
 def reply_return(*, reply: Reply, actor: Any, note: str, request: Any = None) -> Reply:
     appeal = _lock(reply.appeal)
     reply = Reply.objects.select_for_update().get(pk=reply.pk)
@@ -1070,7 +1069,7 @@ def reply_return(*, reply: Reply, actor: Any, note: str, request: Any = None) ->
     return reply
 
 
-@transaction.atomic
+@atomic_chained()
 def department_answer(
     *, appeal: Appeal, actor: Any, body: str, request: Any = None
 ) -> Reply:
@@ -1096,7 +1095,7 @@ def department_answer(
 # --- follow-up ------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic_chained()
 def appeal_rate(
     *,
     appeal: Appeal,
@@ -1187,7 +1186,7 @@ def appeal_rate(
 # --- deadlines ------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic_chained()
 def extension_request(
     *,
     appeal: Appeal,
@@ -1228,7 +1227,7 @@ def extension_request(
     return extension
 
 
-@transaction.atomic
+@atomic_chained()
 def extension_decide(
     *,
     extension: Extension,
@@ -1307,7 +1306,7 @@ def appeals_escalate(*, now: dt.datetime | None = None) -> EscalationResult:
         ).values_list("pk", flat=True)
     )
     for pk in sorted(overdue_ids):
-        with transaction.atomic():
+        with atomic_chained():
             appeal = Appeal.objects.select_for_update().get(pk=pk)
             if appeal.escalated_at is not None or appeal.status not in in_hand:
                 continue
@@ -1327,7 +1326,7 @@ def appeals_escalate(*, now: dt.datetime | None = None) -> EscalationResult:
     for pk in Appeal.objects.filter(
         status=S.INFO_REQUESTED, info_due__lt=now
     ).values_list("pk", flat=True):
-        with transaction.atomic():
+        with atomic_chained():
             appeal = Appeal.objects.select_for_update().get(pk=pk)
             if appeal.status != S.INFO_REQUESTED:
                 continue
@@ -1349,7 +1348,7 @@ def appeals_escalate(*, now: dt.datetime | None = None) -> EscalationResult:
     for pk in Appeal.objects.filter(status=S.REPLIED, close_due__lt=now).values_list(
         "pk", flat=True
     ):
-        with transaction.atomic():
+        with atomic_chained():
             appeal = Appeal.objects.select_for_update().get(pk=pk)
             if appeal.status != S.REPLIED:
                 continue
@@ -1371,7 +1370,7 @@ def appeals_escalate(*, now: dt.datetime | None = None) -> EscalationResult:
 # --- personal data --------------------------------------------------------
 
 
-@transaction.atomic
+@atomic_chained()
 def appeal_contact_reveal(
     *, appeal: Appeal, actor: Any, request: Any = None
 ) -> dict[str, str]:
@@ -1386,7 +1385,7 @@ def appeal_contact_reveal(
 # --- problem of the month -------------------------------------------------
 
 
-@transaction.atomic
+@atomic_chained()
 def problem_create(
     *,
     actor: Any,
@@ -1421,7 +1420,7 @@ def problem_create(
     return problem
 
 
-@transaction.atomic
+@atomic_chained()
 def problem_update(
     *,
     problem: ProblemOfMonth,

@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -61,39 +63,67 @@ def _bucket_key(scope: str, key: str) -> str:
 
 
 def rate_limit_take(scope: str, key: str, spec: str, *, cost: float = 1.0) -> float:
-    """Take ``cost`` tokens; return the seconds to wait (0.0 means allowed)."""
+    """Take ``cost`` tokens; return the seconds to wait (0.0 means allowed).
+
+    Inside a transaction the take joins it (no savepoint, no commit of its own: the
+    bucket row stays locked until the caller commits); outside it is its own."""
     rate = parse_rate(spec)
     bucket_model = apps.get_model("appeals", "RateBucket")
     row_key = _bucket_key(scope, key)
     now = timezone.now()
-    for _attempt in range(2):
+    with transaction.atomic(savepoint=False):
+        bucket = bucket_model.objects.select_for_update().filter(key=row_key).first()
+        if bucket is None:
+            bucket = bucket_model(key=row_key, tokens=rate.capacity, updated_at=now)
+        tokens, wait = _refill_and_take(bucket, rate, now, cost)
+        bucket.tokens, bucket.updated_at = tokens, now
+        if bucket.pk is not None:
+            bucket.save(update_fields=["tokens", "updated_at"])
+            return wait
         try:
-            with transaction.atomic():
-                bucket = (
-                    bucket_model.objects.select_for_update().filter(key=row_key).first()
-                )
-                if bucket is None:
-                    bucket = bucket_model(
-                        key=row_key, tokens=rate.capacity, updated_at=now
-                    )
-                    elapsed = 0.0
-                else:
-                    elapsed = max((now - bucket.updated_at).total_seconds(), 0.0)
-                tokens = min(
-                    float(rate.capacity), bucket.tokens + elapsed * rate.per_second
-                )
-                wait = 0.0
-                if tokens >= cost:
-                    tokens -= cost
-                else:
-                    wait = (cost - tokens) / rate.per_second
-                bucket.tokens = tokens
-                bucket.updated_at = now
-                bucket.save()
-                return wait
-        except IntegrityError:
-            continue  # another request created the row first: read it again
-    return 0.0
+            with transaction.atomic():  # a savepoint only when creating the row
+                bucket.save(force_insert=True)
+            return wait
+        except IntegrityError:  # a concurrent request created it first
+            bucket = bucket_model.objects.select_for_update().get(key=row_key)
+            tokens, wait = _refill_and_take(bucket, rate, now, cost)
+            bucket.tokens, bucket.updated_at = tokens, now
+            bucket.save(update_fields=["tokens", "updated_at"])
+            return wait
+
+
+def _refill_and_take(bucket, rate: Rate, now, cost: float) -> tuple[float, float]:
+    """(tokens left, seconds to wait) after refilling since the last take."""
+    elapsed = max((now - bucket.updated_at).total_seconds(), 0.0)
+    tokens = min(float(rate.capacity), bucket.tokens + elapsed * rate.per_second)
+    if tokens >= cost:
+        return tokens - cost, 0.0
+    return tokens, (cost - tokens) / rate.per_second
+
+
+@contextmanager
+def rate_limited_atomic(
+    scope: str,
+    key: str,
+    spec: str,
+    *,
+    cost: float = 1.0,
+    charge: tuple[type[BaseException], ...] = (DomainError,),
+) -> Iterator[None]:
+    """``transaction.atomic()`` that starts by taking the token, so a request that
+    succeeds pays no transaction (and no commit) of its own for the limiter. The
+    rollback of a failed block gives the token back: when it failed with one of
+    ``charge`` (the client's fault), the token is taken again in a transaction of
+    its own, so failing requests are limited like the others."""
+    try:
+        with transaction.atomic():
+            rate_limit_hit(scope, key, spec, cost=cost)
+            yield
+    except RateLimited:
+        raise
+    except charge:
+        rate_limit_take(scope, key, spec, cost=cost)
+        raise
 
 
 def rate_limit_hit(scope: str, key: str, spec: str, *, cost: float = 1.0) -> None:

@@ -127,7 +127,23 @@ def test_submissions_are_rate_limited_per_client_address(
     assert other.post("/api/v1/appeals", BODY, format="json").status_code == 201
 
 
-def test_track_returns_the_citizen_view(api, county, cats):
+def test_track_by_post_keeps_the_code_out_of_the_url(api, county, cats):
+    code = api.post("/api/v1/appeals", BODY, format="json").json()["tracking_code"]
+    r = api.post("/api/v1/appeals/track", {"tracking_code": code}, format="json")
+    assert r.status_code == 200
+    data = r.json()
+    assert data["status"] == "assigned" and data["history"]
+    assert "13800138000" not in r.content.decode()
+    assert data == api.get(f"/api/v1/appeals/track/{code}").json()  # same answer
+    number = code.split("-")[0]
+    wrong = {"tracking_code": f"{number}-{'b' * 26}"}
+    assert api.post("/api/v1/appeals/track", wrong, format="json").status_code == 404
+    assert AuditEvent.objects.filter(action="appeal.track_failed").count() == 1
+    missing = api.post("/api/v1/appeals/track", {}, format="json")
+    assert missing.status_code == 400
+
+
+def test_track_get_still_works_but_is_deprecated(api, county, cats):
     code = api.post("/api/v1/appeals", BODY, format="json").json()["tracking_code"]
     r = api.get(f"/api/v1/appeals/track/{code}")
     assert r.status_code == 200
@@ -136,6 +152,59 @@ def test_track_returns_the_citizen_view(api, county, cats):
     assert "13800138000" not in r.content.decode()
     number = code.split("-")[0]
     assert api.get(f"/api/v1/appeals/track/{number}-{'b' * 26}").status_code == 404
+    schema = api.get("/api/v1/schema", HTTP_ACCEPT="application/json").json()
+    paths = schema["paths"]
+    assert paths["/api/v1/appeals/track/{tracking_code}"]["get"]["deprecated"] is True
+    assert not paths["/api/v1/appeals/track"]["post"].get("deprecated")
+
+
+@pytest.mark.parametrize("method", ["post", "get"])
+def test_track_is_rate_limited_per_address_either_way(
+    api, county, cats, monkeypatch, method
+):
+    from jingmin.appeals import apis
+
+    monkeypatch.setattr(apis, "TRACK_RATE", "2/m")
+    code = api.post("/api/v1/appeals", BODY, format="json").json()["tracking_code"]
+
+    def look():
+        if method == "post":
+            return api.post(
+                "/api/v1/appeals/track", {"tracking_code": code}, format="json"
+            )
+        return api.get(f"/api/v1/appeals/track/{code}")
+
+    assert [look().status_code for _ in range(3)] == [200, 200, 429]
+    other = APIClient(REMOTE_ADDR="10.0.0.9")
+    r = other.post("/api/v1/appeals/track", {"tracking_code": code}, format="json")
+    assert r.status_code == 200
+
+
+def test_submit_is_one_transaction_with_the_audit_chain_linked_last(api, county, cats):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jingmin.audit.models import AuditHead
+
+    AuditHead.objects.get_or_create(id=1)  # as on any database in use
+    with CaptureQueriesContext(connection) as q:
+        r = api.post(
+            "/api/v1/appeals",
+            BODY,
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+        )
+    assert r.status_code == 201
+    sqls = [x["sql"] for x in q.captured_queries if "SAVEPOINT" not in x["sql"]]
+    head = [i for i, s in enumerate(sqls) if "audit_audithead" in s]
+    assert len(head) == 2  # one lock, one update, for both events
+    tail = sqls[head[0] :]
+    assert all("audit_" in s or s in ("COMMIT", "BEGIN") for s in tail), tail
+    assert (
+        AuditEvent.objects.filter(action__in=["appeal.submit", "appeal.route"]).count()
+        == 2
+    )
+    assert len(sqls) <= 24, sqls  # rate limit, key, classify, route, events, audit
 
 
 def test_anonymous_and_wrong_roles_cannot_list(api, county, cats):

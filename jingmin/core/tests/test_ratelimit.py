@@ -50,3 +50,38 @@ def test_purge_old_buckets():
     rate_limit_hit("t", "k", "5/m")
     RateBucket.objects.update(updated_at=timezone.now() - dt.timedelta(days=2))
     assert ratelimit.rate_limit_purge() == 1
+
+
+def test_rate_limited_atomic_takes_the_token_inside_the_transaction():
+    from django.db import connection
+
+    from jingmin.core.ratelimit import rate_limited_atomic
+
+    with rate_limited_atomic("t", "k", "2/m"):
+        assert connection.in_atomic_block
+        assert RateBucket.objects.get().tokens == pytest.approx(1, abs=0.01)
+    assert RateBucket.objects.get().tokens == pytest.approx(1, abs=0.01)
+
+
+def test_rate_limited_atomic_charges_a_failed_block_and_refuses_when_empty():
+    from jingmin.core.exceptions import DomainError
+    from jingmin.core.ratelimit import rate_limited_atomic
+
+    for _i in range(2):
+        with pytest.raises(DomainError, match="bad input"):
+            with rate_limited_atomic("t", "k", "2/m"):
+                RateBucket.objects.update(tokens=99)  # rolled back with the block
+                raise DomainError("bad input")
+    with pytest.raises(RateLimited):
+        with rate_limited_atomic("t", "k", "2/m"):
+            pytest.fail("the block must not run without a token")
+
+
+def test_rate_limited_atomic_does_not_charge_other_failures():
+    from jingmin.core.ratelimit import rate_limited_atomic
+
+    with pytest.raises(KeyError):
+        with rate_limited_atomic("t", "k", "1/m"):
+            raise KeyError("server bug")
+    with rate_limited_atomic("t", "k", "1/m"):
+        pass  # the token came back with the rollback

@@ -137,14 +137,16 @@ def run_serve(*args: str) -> tuple[list[list[str]], str]:
         started.append(cmd)
         return FakeChild(cmd)
 
-    out = StringIO()
+    out, err = StringIO(), StringIO()
     with (
         mock.patch.object(serve.subprocess, "Popen", side_effect=popen),
         mock.patch.object(serve.signal, "signal"),
         pytest.raises(SystemExit) as stop,
     ):
-        call_command("serve", *args, stdout=out)
+        call_command("serve", *args, stdout=out, stderr=err)
     assert stop.value.code == 0
+    # The fake children have all "exited": serve says which one it noticed first.
+    assert "granian --interface exited with status 0; stopping" in err.getvalue()
     return started, out.getvalue()
 
 

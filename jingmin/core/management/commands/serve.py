@@ -111,7 +111,11 @@ class Command(BaseCommand):
         )
         self.stdout.flush()
 
+        signalled: list[int] = []
+
         def stop(signum, frame):
+            if signum is not None:
+                signalled.append(signum)
             for child in children:
                 if child.poll() is None:
                     child.terminate()
@@ -121,6 +125,13 @@ class Command(BaseCommand):
         try:
             while all(child.poll() is None for child in children):
                 time.sleep(0.5)
+            for cmd, child in zip(commands, children, strict=True):
+                if not signalled and child.returncode is not None:
+                    name = " ".join(os.path.basename(part) for part in cmd[:2])
+                    self.stderr.write(
+                        f"{name} exited with status {child.returncode}; stopping"
+                    )
+                    break
         finally:
             stop(None, None)
             for child in children:

@@ -207,6 +207,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "jingmin.accounts.forms.axes_username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_ENABLED = envbool("AXES_ENABLED", "True")
+# The admin never shows a TOTP secret or its QR code after enrolment: whoever saw it
+# could produce the staff member's second factor.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "portal:console"
 LOGOUT_REDIRECT_URL = "portal:home"

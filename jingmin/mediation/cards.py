@@ -28,7 +28,7 @@ def console_cards(user: Any) -> list[Card]:
     note = ""
     if top is not None:
         note = _("%(level)s %(n)s 起") % {
-            "level": top.label,
+            "level": _(top.label),
             "n": open_disputes.filter(level=top.code).count(),
         }
     cards = [

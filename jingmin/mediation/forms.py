@@ -134,7 +134,7 @@ class OverrideForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["level"].choices = [("", _("恢复评估等级"))] + [
-            (lvl.code, lvl.label) for lvl in RiskLevel.objects.order_by("-rank")
+            (lvl.code, _(lvl.label)) for lvl in RiskLevel.objects.order_by("-rank")
         ]
 
 
@@ -248,7 +248,7 @@ class FilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["level"].choices = [("", _("全部"))] + [
-            (lvl.code, lvl.label) for lvl in RiskLevel.objects.order_by("-rank")
+            (lvl.code, _(lvl.label)) for lvl in RiskLevel.objects.order_by("-rank")
         ]
         self.fields["unit"].choices = [("", _("全部"))] + [
             (u.code, u.name)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from . import conf
 from .models import Dispute, RiskFactor, RiskLevel
@@ -24,11 +25,32 @@ from .models import Dispute, RiskFactor, RiskLevel
 F = RiskFactor.Code
 
 # code, label, rank, min_score, css, follow-up interval days, count, channel, notify
+# (labels are stored in Chinese and translated where they are shown)
 DEFAULT_LEVELS = [
-    ("red", "红色（高风险）", 4, 60, "red", 7, 4, "visit", True),
-    ("orange", "橙色（较高风险）", 3, 35, "orange", 14, 3, "visit", False),
-    ("yellow", "黄色（一般风险）", 2, 15, "yellow", 30, 2, "phone", False),
-    ("blue", "蓝色（低风险）", 1, 0, "blue", 14, 1, "phone", False),
+    ("red", gettext_noop("红色（高风险）"), 4, 60, "red", 7, 4, "visit", True),
+    (
+        "orange",
+        gettext_noop("橙色（较高风险）"),
+        3,
+        35,
+        "orange",
+        14,
+        3,
+        "visit",
+        False,
+    ),
+    (
+        "yellow",
+        gettext_noop("黄色（一般风险）"),
+        2,
+        15,
+        "yellow",
+        30,
+        2,
+        "phone",
+        False,
+    ),
+    ("blue", gettext_noop("蓝色（低风险）"), 1, 0, "blue", 14, 1, "phone", False),
 ]
 # code, weight, threshold
 DEFAULT_FACTORS = [

@@ -59,6 +59,11 @@ def _form_error(form, exc: DomainError) -> None:
     form.add_error(field, str(exc))
 
 
+def _level_label(level: RiskLevel | None) -> str:
+    """A default level's label is a msgid; a renamed one shows as written."""
+    return _(level.label) if level is not None else "—"
+
+
 def _back(dispute: Dispute):
     return redirect("mediation:dispute_detail", pk=dispute.pk)
 
@@ -109,9 +114,7 @@ def dispute_register(request):
                 _("已登记纠纷 %(n)s，风险等级：%(l)s")
                 % {
                     "n": dispute,
-                    "l": getattr(
-                        selectors.level_styles().get(dispute.level), "label", "—"
-                    ),
+                    "l": _level_label(selectors.level_styles().get(dispute.level)),
                 },
             )
             return _back(dispute)

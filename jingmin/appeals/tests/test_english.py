@@ -16,6 +16,14 @@ from .factories import IN_A, submit
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _back_to_chinese():
+    """An English request leaves its language active in the test thread."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 SERVICES = Path(workflow.__file__).with_name("services.py")
 
 

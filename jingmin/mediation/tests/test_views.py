@@ -517,3 +517,24 @@ def test_appeal_page_links_its_disputes_for_dispute_roles_only(county, client_fo
     body = client_for(county["operator"]).get(page).content.decode()
     assert url("dispute_detail", d.pk) not in body  # it would be a 403
     assert url("dispute_from_appeal", appeal.pk) not in body
+
+
+@pytest.fixture
+def english_client(county, client_for):
+    """officer_a with an English page; the test thread goes back to Chinese after
+    (a request leaves its language active, and later tests compare Chinese texts)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    client = client_for(county["officer_a"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    yield client
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+def test_english_pages_translate_default_levels_and_counts(english_client, dispute):
+    detail = english_client.get(url("dispute_detail", dispute.pk)).content.decode()
+    assert "high risk)" in detail and "高风险" not in detail
+    rules = english_client.get(url("rules")).content.decode()
+    assert "Blue (low risk)" in rules and "1 time<" in rules
+    assert "（" not in detail.split("<main", 1)[-1].split("<footer", 1)[0]

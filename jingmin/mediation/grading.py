@@ -26,32 +26,14 @@ F = RiskFactor.Code
 
 # code, label, rank, min_score, css, follow-up interval days, count, channel, notify
 # (labels are stored in Chinese and translated where they are shown)
+# fmt: off
 DEFAULT_LEVELS = [
     ("red", gettext_noop("红色（高风险）"), 4, 60, "red", 7, 4, "visit", True),
-    (
-        "orange",
-        gettext_noop("橙色（较高风险）"),
-        3,
-        35,
-        "orange",
-        14,
-        3,
-        "visit",
-        False,
-    ),
-    (
-        "yellow",
-        gettext_noop("黄色（一般风险）"),
-        2,
-        15,
-        "yellow",
-        30,
-        2,
-        "phone",
-        False,
-    ),
+    ("orange", gettext_noop("橙色（较高风险）"), 3, 35, "orange", 14, 3, "visit", False),
+    ("yellow", gettext_noop("黄色（一般风险）"), 2, 15, "yellow", 30, 2, "phone", False),
     ("blue", gettext_noop("蓝色（低风险）"), 1, 0, "blue", 14, 1, "phone", False),
 ]
+# fmt: on
 # code, weight, threshold
 DEFAULT_FACTORS = [
     (F.THREATS_VIOLENCE, 40, None),

@@ -65,6 +65,12 @@ def envlimits(name: str, default: dict[str, tuple[int, str]]) -> dict:
 JINGMIN_ENV = env("JINGMIN_ENV", "development")
 PRODUCTION = JINGMIN_ENV == "production"
 VAR_DIR = Path(env("JINGMIN_VAR_DIR", str(PROJECT_DIR / "var")))
+try:  # var/ is git-ignored: a fresh clone has none, and SQLite cannot create folders
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+except OSError as exc:
+    raise ImproperlyConfigured(
+        f"JINGMIN_VAR_DIR {VAR_DIR} does not exist and cannot be created: {exc}"
+    ) from exc
 
 SECRET_KEY = env("SECRET_KEY")
 if not SECRET_KEY:

@@ -218,6 +218,11 @@ def analysis_detail(request, pk):
         {
             "analysis": analysis,
             "result": result,
+            "class_labels": json.dumps(
+                {code: str(label) for code, label in CELL_CLASSES.items()},
+                ensure_ascii=False,
+            ),
+            "month_max": max((n for _m, n in time.get("months", [])), default=0),
             "hot_cells": [
                 {**c, "label": _label(CELL_CLASSES, c["class"])} for c in hot[:50]
             ],
@@ -248,7 +253,12 @@ def analysis_detail(request, pk):
 def analysis_status(request, pk):
     a = _analysis(request, pk)
     return JsonResponse(
-        {"status": a.status, "progress": a.progress, "message": a.message}
+        {
+            "status": a.status,
+            "status_label": a.get_status_display(),
+            "progress": a.progress,
+            "message": a.message,
+        }
     )
 
 

@@ -105,7 +105,14 @@ def test_analysis_detail_scoping_and_exports(
         == 404
     )
     status = analyst.get(reverse("hotspots:analysis_status", args=[a.pk])).json()
-    assert status == {"status": "done", "progress": 100, "message": ""}
+    assert status == {
+        "status": "done",
+        "status_label": "已完成",
+        "progress": 100,
+        "message": "",
+    }
+    # the map legend and tooltips name the classes, not their codes
+    assert 'data-class-labels="{&quot;hot_99&quot;: &quot;热点 99%&quot;' in page
 
 
 def test_new_analysis_form_and_rerun_permissions(

@@ -10,6 +10,8 @@
     hot_99: "#b2182b", hot_95: "#ef8a62", hot_90: "#fddbc7",
     cold_90: "#d1e5f0", cold_95: "#67a9cf", cold_99: "#2166ac"
   };
+  var CLASS_LABELS = el.dataset.classLabels ? JSON.parse(el.dataset.classLabels) : {};
+  function classLabel(code) { return CLASS_LABELS[code] || code; }
   var map = L.map(el, { preferCanvas: true }).setView([30.1, 120.1], 11);
   if (el.dataset.tiles) {
     L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map);
@@ -49,7 +51,7 @@
         onEachFeature: function (f, l) {
           var p = f.properties || {};
           if (p.count !== undefined) {
-            l.bindTooltip(mode === "analysis" ? (p.count + " · z=" + p.z + " · " + p["class"]) : (p.count + " " + (el.dataset.label || "")));
+            l.bindTooltip(mode === "analysis" ? (p.count + " · z=" + p.z + " · " + classLabel(p["class"])) : (p.count + " " + (el.dataset.label || "")));
           }
         }
       }).addTo(map);
@@ -61,7 +63,7 @@
     var box = document.getElementById("hs-legend");
     if (!box) { return; }
     var items = mode === "analysis"
-      ? Object.keys(CLASS_COLOURS).map(function (k) { return ["sw-" + k, k]; })
+      ? Object.keys(CLASS_COLOURS).map(function (k) { return ["sw-" + k, classLabel(k)]; })
       : [["sw-c1", "≤ " + Math.round(max / 3)], ["sw-c2", "≤ " + Math.round(2 * max / 3)], ["sw-c3", "≤ " + max]];
     items.forEach(function (it) {
       var span = document.createElement("span");
@@ -106,7 +108,7 @@
       xhr.onload = function () {
         if (xhr.status !== 200) { return; }
         var s = JSON.parse(xhr.responseText);
-        badge.textContent = s.status + " " + s.progress + "%";
+        badge.textContent = (s.status_label || s.status) + " " + s.progress + "%";
         if (s.status === "done" || s.status === "failed") { window.clearInterval(timer); window.location.reload(); }
       };
       xhr.send();

@@ -14,7 +14,9 @@ class StaffLoginForm(OTPAuthenticationForm):
 
     def _chosen_device(self, user):
         # The form offers no device picker: use the staff member's confirmed device.
-        return super()._chosen_device(user) or next(iter(devices_for_user(user, confirmed=True)), None)
+        return super()._chosen_device(user) or next(
+            iter(devices_for_user(user, confirmed=True)), None
+        )
 
     def clean_otp(self, user):
         if user is None or not any(devices_for_user(user, confirmed=True)):

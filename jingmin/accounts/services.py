@@ -15,6 +15,13 @@ from .models import User
 from .roles import Role
 
 
+def role_flags_apply(user: User) -> None:
+    """Django's admin flags follow the role, never a checkbox: only the system
+    administrator is a superuser, and only the two administrators enter /admin/."""
+    user.is_staff = user.role in {Role.ADMIN, Role.AUDITOR}
+    user.is_superuser = user.role == Role.ADMIN
+
+
 @transaction.atomic
 def staff_create(
     *,
@@ -28,8 +35,7 @@ def staff_create(
     if password and validate:
         validate_password(password, User(username=username, **fields))
     user = User(username=username, role=role, **fields)
-    user.is_staff = role in {Role.ADMIN, Role.AUDITOR}
-    user.is_superuser = role == Role.ADMIN
+    role_flags_apply(user)
     if password:
         user.set_password(password)
     else:

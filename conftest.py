@@ -4,12 +4,18 @@ import os
 
 import pytest
 
-# Background tasks run inline in tests (settings read this when pytest-django loads them).
+# Background tasks run inline in tests. The environment is for the servers that
+# tests start as subprocesses; pytest-django has read the settings before this
+# file, so the tests' own settings are overridden for the whole session too.
 os.environ.setdefault(
     "TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"
 )
 
+from django.test import override_settings
+
 from jingmin.accounts.tests.personas import County, make_county
+
+override_settings(TASKS={"default": {"BACKEND": os.environ["TASKS_BACKEND"]}}).enable()
 
 
 @pytest.fixture

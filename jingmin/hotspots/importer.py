@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jingmin.core.geo import geometry_from_geojson
+from jingmin.core.geo_input import coordinate, placement
 from jingmin.core.text import normalize_text
 from jingmin.org.models import Bureau, Unit
 from jingmin.org.selectors import jurisdiction_index
@@ -89,19 +90,6 @@ def _parse_time(text: str, field: str) -> dt.datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)  # zoneinfo resolves DST folds itself
     return parsed
-
-
-def _float(text: Any, field: str) -> float:
-    try:
-        value = float(text)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(
-            _("%(field)s 不是数字：%(value)s")
-            % {"field": field, "value": str(text)[:40]}
-        ) from exc
-    if not np.isfinite(value):
-        raise ValueError(_("%(field)s 不是有效数字") % {"field": field})
-    return value
 
 
 class Validator:
@@ -164,8 +152,8 @@ class Validator:
         address = get("address")[:200]
         if get("lon") or get("lat"):
             try:
-                lon = _float(get("lon"), "lon")
-                lat = _float(get("lat"), "lat")
+                lon = coordinate(get("lon"), "lon")
+                lat = coordinate(get("lat"), "lat")
             except ValueError as exc:
                 errors.append(("lon/lat", str(exc)))
         elif not address:
@@ -188,39 +176,14 @@ class Validator:
     def place(self, rows: list[Row]) -> dict[int, tuple[str, str]]:
         """Check the batch's points against the county, all at once; fill units."""
         located = [r for r in rows if r.lon is not None]
-        bad: dict[int, tuple[str, str]] = {}
         if not located:
-            return bad
+            return {}
         lon = np.array([r.lon for r in located])
         lat = np.array([r.lat for r in located])
-        valid = (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
-        inside = np.zeros(len(located), bool)
-        swapped = np.zeros(len(located), bool)
-        if self.area is not None:
-            inside[valid] = shapely.contains_xy(self.area, lon[valid], lat[valid])
-            ok_swap = (np.abs(lat) <= 180) & (np.abs(lon) <= 90)
-            swapped[ok_swap] = shapely.contains_xy(
-                self.area, lat[ok_swap], lon[ok_swap]
-            )
-        else:
-            inside = valid
-        for k, r in enumerate(located):
-            if inside[k]:
-                continue
-            if swapped[k]:
-                bad[r.number] = (
-                    "lon/lat",
-                    _("经纬度可能填反了（%(lon)s, %(lat)s）")
-                    % {"lon": r.lon, "lat": r.lat},
-                )
-            elif not valid[k]:
-                bad[r.number] = ("lon/lat", _("经度须在 ±180、纬度须在 ±90 之内"))
-            else:
-                bad[r.number] = (
-                    "lon/lat",
-                    _("坐标不在本县范围内（%(lon)s, %(lat)s）")
-                    % {"lon": r.lon, "lat": r.lat},
-                )
+        inside, problems = placement(lon, lat, self.area)
+        bad = {
+            located[k].number: ("lon/lat", message) for k, message in problems.items()
+        }
         need = [k for k, r in enumerate(located) if inside[k] and r.unit_id is None]
         if need:
             units = jurisdiction_index().lookup_many(lon[need], lat[need])

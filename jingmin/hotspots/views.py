@@ -22,6 +22,7 @@ from jingmin.accounts.roles import Role
 from jingmin.accounts.scoping import get_visible_or_404, has_role
 from jingmin.core.csvsafe import safe_writer
 from jingmin.core.exceptions import DomainError
+from jingmin.core.geo_input import lonlat
 
 from . import selectors, services
 from .forms import AnalysisForm, CampaignForm, IncidentFilterForm
@@ -118,9 +119,9 @@ def public_cells(request):
 @require_GET
 def public_tips(request):
     try:
-        lon, lat = float(request.GET["lon"]), float(request.GET["lat"])
-    except (KeyError, ValueError):
-        return JsonResponse({"error": _("需要 lon 和 lat 两个数字参数")}, status=400)
+        lon, lat = lonlat(request.GET.get("lon"), request.GET.get("lat"))
+    except DomainError as exc:  # missing, text, nan/inf or out of range
+        return JsonResponse({"error": str(exc)}, status=400)
     tips = selectors.tips_for_point(lon, lat)
     return JsonResponse({"tips": [t.__dict__ for t in tips]})
 

@@ -1,5 +1,7 @@
 """One error body for the REST API: {"error": {"code", "message", "field"}}."""
 
+from django.http import Http404
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -12,6 +14,10 @@ def exception_handler(exc, context):
             "error": {"code": exc.code, "message": str(exc.message), "field": exc.field}
         }
         return Response(body, status=exc.status)
+    if isinstance(exc, Http404):
+        # get_object_or_404 says "No Dispute matches the given query." in English
+        # whatever the language: the client gets the translated "not found".
+        exc = NotFound()
     response = drf_exception_handler(exc, context)
     if response is not None and not (
         isinstance(response.data, dict) and "error" in response.data

@@ -11,7 +11,9 @@ from rest_framework.parsers import JSONParser
 
 def _storable(value) -> bool:
     if isinstance(value, str):
-        return "\x00" not in value and not any(0xD800 <= ord(ch) <= 0xDFFF for ch in value)
+        return "\x00" not in value and not any(
+            0xD800 <= ord(ch) <= 0xDFFF for ch in value
+        )
     if isinstance(value, dict):
         return all(_storable(k) and _storable(v) for k, v in value.items())
     if isinstance(value, list):

@@ -101,3 +101,21 @@ def test_anonymous_gets_no_staff_data(api, three):
     assert api.get("/api/v1/appeals").status_code in (401, 403)
     assert api.get(f"/api/v1/appeals/{three['a'].pk}").status_code in (401, 403)
     assert api.get("/api/v1/units/").status_code in (401, 403)
+
+
+@pytest.mark.parametrize(
+    ("language", "message"), [("zh-hans", "未找到。"), ("en", "Not found.")]
+)
+def test_a_missing_object_is_not_found_in_the_callers_language(
+    county, client_for, language, message
+):
+    """get_object_or_404's "No Dispute matches the given query." was English only."""
+    client = client_for(county["supervisor"])
+    client.cookies["django_language"] = language
+    response = client.get("/api/v1/mediation/disputes/999999/")
+    assert response.status_code == 404
+    assert response.json()["error"] == {
+        "code": "not_found",
+        "message": message,
+        "fields": None,
+    }

@@ -185,3 +185,14 @@ def test_tasks_run_from_the_database_queue_unless_configured():
         check=True,
     )
     assert result.stdout.strip() == "django_tasks_db.DatabaseBackend"
+
+
+@pytest.mark.django_db
+def test_serve_still_serves_when_scheduling_fails(queue):
+    from django.db import OperationalError
+
+    with mock.patch.object(
+        serve, "periodic_schedule", side_effect=OperationalError("no such table")
+    ):
+        started, _ = run_serve()
+    assert [c[1:2] for c in started[1:]] == [["worker"], ["api"]]

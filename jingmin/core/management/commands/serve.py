@@ -8,6 +8,7 @@ import time
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import DatabaseError
 
 from jingmin.core.tasks import periodic_schedule
 
@@ -91,7 +92,15 @@ class Command(BaseCommand):
         worker = worker_wanted(no_worker)
         if worker:
             # Before the worker starts, so its first poll finds the chains.
-            for name, outcome in periodic_schedule().items():
+            try:
+                scheduled = periodic_schedule()
+            except DatabaseError as exc:  # e.g. not migrated yet: serve anyway
+                scheduled = {}
+                self.stderr.write(
+                    f"periodic jobs not scheduled ({exc}); run `jingmin migrate`, "
+                    "then `jingmin core schedule`"
+                )
+            for name, outcome in scheduled.items():
                 self.stdout.write(f"periodic job {name}: {outcome}")
         else:
             self.stdout.write(

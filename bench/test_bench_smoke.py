@@ -48,11 +48,13 @@ def figure(out: str, name: str) -> float:
     raise AssertionError(f"no figure {name!r} in:\n{out}")
 
 
-def test_routing_prints_batch_single_and_the_grid_proposal():
+def test_routing_prints_batch_single_and_the_exact_baseline():
     out = run_bench("bench_routing")
+    assert figure(out, "exact STRtree batch (baseline)") > 0
     assert figure(out, "lookup_many batch") > 0
     assert figure(out, "lookup single p99") > 0
-    assert "same answers" in out  # the proposal is checked against the real index
+    assert figure(out, "grid build") > 0
+    assert "same answers" in out  # every answer is checked against the exact test
 
 
 @pytest.mark.live

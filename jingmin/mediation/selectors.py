@@ -12,6 +12,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jingmin.accounts.roles import Role
 from jingmin.accounts.scoping import visible
@@ -156,7 +157,7 @@ def level_styles() -> dict[str, RiskLevel]:
 # --- statistics ---------------------------------------------------------------
 
 METRICS = [
-    ("registered", _("登记")),
+    ("registered", pgettext_lazy("statistics column", "登记")),
     ("agreed", _("调解成功")),
     ("referred", _("移交")),
     ("reopened", _("重新激化")),

@@ -30,17 +30,17 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jingmin.core.csvread import open_csv, read_text
 from jingmin.core.geo import geometry_from_geojson
 from jingmin.core.geo_input import coordinate, placement
 from jingmin.core.text import normalize_text
 from jingmin.org.models import Bureau, Unit
 from jingmin.org.selectors import jurisdiction_index
 
+from .analysis.checks import MAX_LISTED, bad_time, future_problem, listed
 from .models import Incident, IncidentType
 
 BATCH = 5000
-MAX_LISTED = 200
-FUTURE_TOLERANCE = dt.timedelta(minutes=10)
 
 Progress = Callable[[int, int], None]
 """progress(done, total) in bytes (CSV) or features (GeoJSON)."""
@@ -83,10 +83,7 @@ def _parse_time(text: str, field: str) -> dt.datetime:
         else:
             parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise ValueError(
-            _("%(field)s 不是有效的时间：%(value)s")
-            % {"field": field, "value": value[:40]}
-        ) from exc
+        raise ValueError(bad_time(field, value)) from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)  # zoneinfo resolves DST folds itself
     return parsed
@@ -102,7 +99,7 @@ class Validator:
         self.area = county_area()
         if self.area is not None:
             shapely.prepare(self.area)
-        self.now = (now or timezone.now()) + FUTURE_TOLERANCE
+        self.now = now or timezone.now()
 
     def row(
         self, number: int, rec: dict[str, Any]
@@ -142,10 +139,9 @@ class Validator:
                 errors.append(("time", _("缺少发生时间（time、date 或 start/end）")))
         except ValueError as exc:
             errors.append(("time", str(exc)))
-        if start is not None and start > self.now:
-            errors.append(
-                ("time", _("发生时间在未来：%(t)s") % {"t": start.isoformat()})
-            )
+        future = future_problem(start, self.now) if start is not None else None
+        if future:
+            errors.append(("time", future))
         if start is not None and end is not None and end < start:
             errors.append(("end", _("结束时间早于开始时间")))
         lon = lat = None
@@ -194,7 +190,7 @@ class Validator:
 
 def _csv_records(path: Path, progress: Progress | None) -> Iterator[tuple[int, dict]]:
     total = os.path.getsize(path)
-    with open(path, newline="", encoding="utf-8-sig") as fh:
+    with open_csv(path) as fh:
         reader = csv.DictReader(fh)
         if not reader.fieldnames:
             raise ValueError(_("文件是空的"))
@@ -210,7 +206,7 @@ def _csv_records(path: Path, progress: Progress | None) -> Iterator[tuple[int, d
 def _geojson_records(
     path: Path, progress: Progress | None
 ) -> Iterator[tuple[int, dict]]:
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    data = json.loads(read_text(path))
     features = data.get("features") if isinstance(data, dict) else None
     if not isinstance(features, list):
         raise ValueError(_("GeoJSON 须为 FeatureCollection"))
@@ -261,8 +257,7 @@ def validate(path: str | Path, *, progress: Progress | None = None) -> ImportPla
         rows += len(batch)
         count += len(errors)
         found = sorted(found + errors)[:MAX_LISTED]
-    listed = [(_("第 %(n)s 行") % {"n": n}, f, m) for n, f, m in found]
-    return ImportPlan(rows=rows, errors=listed, error_count=count)
+    return ImportPlan(rows=rows, errors=listed(found), error_count=count)
 
 
 COLUMNS = [

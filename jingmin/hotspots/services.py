@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from jingmin.accounts import scoping
 from jingmin.accounts.roles import Role
 from jingmin.audit.services import event_record
+from jingmin.core.csvread import require_file
 from jingmin.core.exceptions import DomainError, ImportFailed, NotPermitted
 from jingmin.core.geo import geometry_from_geojson
 from jingmin.org.models import Unit
@@ -51,9 +52,7 @@ def incident_import(
     progress: Callable[[str, int, int], None] | None = None,
 ) -> ImportReport:
     """Validate the whole file, then insert it; nothing is written if any row is bad."""
-    path = Path(path)
-    if not path.is_file():
-        raise DomainError(_("找不到文件：%(p)s") % {"p": path}, field="file")
+    path = require_file(path)
     step = (
         (lambda phase: lambda done, total: progress(phase, done, total))
         if progress

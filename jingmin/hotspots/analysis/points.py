@@ -7,7 +7,10 @@ primary type), date (date, month, occ_date, date_single, occurred, epoch), lon/l
 Repeat Calculator's layout). Dates: ISO (2016-01-31, with or without a time),
 month only (2016-01), day-first dd/mm/yyyy, or US mm/dd/yyyy [hh:mm:ss AM] — the
 slash order is decided once per file (a first field above 12 means day first), or
-given as ``date_format``. Rows without coordinates or date are skipped and counted.
+given as ``date_format``. Rows with empty coordinates or date are skipped and
+counted; a malformed or impossible date (2026-13-01), a date in the future, or
+coordinates that are not numbers, out of range or swapped refuse the file with
+every such row named, as the incident import does.
 """
 
 from __future__ import annotations
@@ -18,7 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from django.utils.translation import gettext as _
 
+from jingmin.core.csvread import open_csv
+from jingmin.core.exceptions import ImportFailed
+from jingmin.core.geo_input import coordinate, placement
+
+from .checks import MAX_LISTED, bad_time, future_problem, listed
 from .grid import lonlat_from_crs
 
 TYPE_NAMES = (
@@ -118,13 +127,27 @@ def parse_date(text: str, day_first: bool) -> tuple[dt.date, int | None, bool]:
     return dt.date.fromisoformat(s), None, False
 
 
+def _cell(row: list[str], index: int | None) -> str:
+    return row[index].strip() if index is not None and index < len(row) else ""
+
+
 def read_points(
-    path: str | Path, *, crs: str | None = None, date_format: str | None = None
+    path: str | Path,
+    *,
+    crs: str | None = None,
+    date_format: str | None = None,
+    now: dt.datetime | None = None,
 ) -> Points:
-    with open(path, newline="", encoding="utf-8-sig") as fh:
+    """The file's points; ImportFailed naming each bad row (nothing is analysed then).
+
+    A row whose coordinates or date are empty is skipped and counted (public data
+    often lacks a location); a value that is present but wrong is an error, checked
+    as the incident import checks it (``checks``, ``jingmin.core.geo_input``).
+    """
+    with open_csv(path) as fh:
         rows = list(csv.reader(fh))
     if not rows:
-        raise InputError("the file is empty")
+        raise InputError(_("文件是空的"))
     header = rows[0]
     try:
         float(header[0])
@@ -142,11 +165,14 @@ def read_points(
     use_xy = crs is not None or lo is None or la is None
     ci, cj = (xi, yi) if use_xy else (lo, la)
     if ci is None or cj is None:
-        raise InputError("no coordinate columns (lon/lat, or x/y with --crs)")
+        raise InputError(_("没有坐标列（lon/lat，或 x/y 加 --crs）"))
     if di is None:
-        raise InputError("no date column (date, month, occ_date …)")
+        raise InputError(_("没有日期列（date、month、occ_date 等）"))
     if use_xy and crs is None:
-        raise InputError("x/y coordinates need --crs (e.g. EPSG:26971)")
+        raise InputError(_("x/y 坐标须用 --crs 指明坐标系（例如 EPSG:26971）"))
+    names = (
+        [h.strip() for h in header] if has_header else ["x", "y", "date"]
+    )  # fields as the file names them
     day_first = date_format == "dmy"
     if date_format is None:
         day_first = any(
@@ -156,37 +182,60 @@ def read_points(
             for r in body
             if len(r) > di
         )
-    xs, ys, dates, hours, types = [], [], [], [], []
+    xs, ys, dates, hours, types, lines = [], [], [], [], [], []
+    errors: list[tuple[int, str, str]] = []
     skipped = 0
     month_only = True
-    for r in body:
-        try:
-            x = float(r[ci])
-            y = float(r[cj])
-            d, h, mo = parse_date(r[di], day_first)
-        except (ValueError, IndexError):
+    first = 2 if has_header else 1
+    for number, r in enumerate(body, start=first):
+        x_text, y_text, d_text = _cell(r, ci), _cell(r, cj), _cell(r, di)
+        if not (x_text and y_text and d_text):
             skipped += 1
             continue
-        if not (np.isfinite(x) and np.isfinite(y)):
-            skipped += 1
+        try:
+            x = coordinate(x_text, names[ci])
+            y = coordinate(y_text, names[cj])
+        except ValueError as exc:
+            errors.append((number, f"{names[ci]}/{names[cj]}", str(exc)))
+            continue
+        try:
+            d, h, mo = parse_date(d_text, day_first)
+        except (ValueError, IndexError):
+            errors.append((number, names[di], bad_time(names[di], d_text)))
+            continue
+        future = future_problem(d, now)
+        if future:
+            errors.append((number, names[di], future))
             continue
         xs.append(x)
         ys.append(y)
         dates.append(d)
         hours.append(h)
-        types.append(r[ti].strip() if ti is not None and ti < len(r) else "")
+        types.append(_cell(r, ti))
+        lines.append(number)
         month_only = month_only and mo
+    problems: dict[int, str] = {}
     xs_a = np.array(xs, float)
     ys_a = np.array(ys, float)
     if use_xy and len(xs):
         lon, lat = lonlat_from_crs(xs_a, ys_a, crs)
     else:
         lon, lat = xs_a, ys_a
-        bad = (np.abs(lon) > 180) | (np.abs(lat) > 90)
-        if bad.any():
-            raise InputError(
-                f"{int(bad.sum())} rows have lon/lat outside ±180/±90; projected x/y need --crs"
+        _inside, problems = placement(lon, lat)
+        field = f"{names[ci]}/{names[cj]}"
+        errors += [(lines[k], field, message) for k, message in problems.items()]
+    if errors:
+        raise ImportFailed(
+            _(
+                "%(n)s 处错误，没有分析任何数据（共 %(rows)s 行有效）。以下列出前 %(k)s 处："
             )
+            % {
+                "n": len(errors),
+                "rows": len(xs) - len(problems),
+                "k": min(len(errors), MAX_LISTED),
+            },
+            listed(errors),
+        )
     return Points(
         lon,
         lat,

@@ -156,3 +156,15 @@ def test_the_second_pass_is_batched(county, tmp_path, monkeypatch):
         ),
     )
     assert incident_import(path=path).created == 30
+
+
+def test_gbk_file_imports(county, tmp_path):
+    types()
+    path = tmp_path / "gbk.csv"
+    path.write_bytes(
+        (HEADER + "电动车盗窃,2026-03-01 08:30,,,,120.05,30.05,人民路1号,\n").encode(
+            "gbk"
+        )
+    )
+    call_command("hotspots_import", str(path), "--quiet-progress")
+    assert Incident.objects.get().address == "人民路1号"

@@ -5,11 +5,12 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from jingmin.appeals.importers import labelled_import
-from jingmin.core.exceptions import ImportFailed
+from jingmin.core.csvread import read_text
+from jingmin.core.exceptions import DomainError, ImportFailed
 
 
 class Command(BaseCommand):
-    help = "导入已分类的历史诉求（UTF-8 CSV：title, body, category[, created_at, lon, lat, address]）"
+    help = "导入已分类的历史诉求（UTF-8 或 GBK 编码的 CSV：title, body, category[, created_at, lon, lat, address]）"
 
     def add_arguments(self, parser):
         parser.add_argument("file")
@@ -22,9 +23,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         path = Path(options["file"])
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CommandError(f"无法读取 {path}：{exc}") from exc
+            text = read_text(path)
+        except DomainError as exc:
+            raise CommandError(str(exc)) from exc
         try:
             result = labelled_import(
                 text, create_categories=options["create_categories"], source=path.name

@@ -3,7 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from jingmin.catalogue.services import applications_import
-from jingmin.core.exceptions import ImportFailed
+from jingmin.core.csvread import read_text
+from jingmin.core.exceptions import DomainError, ImportFailed
 
 
 class Command(BaseCommand):
@@ -18,9 +19,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         path: Path = options["file"]
         try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CommandError(f"{path}: {exc}") from exc
+            text = read_text(path)
+        except DomainError as exc:
+            raise CommandError(str(exc)) from exc
         try:
             count = applications_import(text=text, actor=None, filename=path.name)
         except ImportFailed as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import numpy as np
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
+from jingmin.core.exceptions import DomainError
 from jingmin.hotspots.analysis.points import InputError, Points, read_points
 
 
@@ -67,17 +69,20 @@ def parse_numbers(text: str, name: str) -> list[float]:
     return values
 
 
-def load_input(options: dict[str, Any]) -> Points:
+def load_input(
+    options: dict[str, Any], note: Callable[[str], Any] | None = None
+) -> Points:
+    """The --input file's points after --type/--from/--to; ``note`` hears of skipped rows."""
     try:
         points = read_points(
             options["input"],
             crs=options.get("crs"),
             date_format=options.get("date_format"),
         )
-    except FileNotFoundError as exc:
-        raise CommandError(_("找不到文件：%(p)s") % {"p": options["input"]}) from exc
-    except InputError as exc:
+    except (InputError, DomainError) as exc:  # no file, encoding, header, bad rows
         raise CommandError(str(exc)) from exc
+    if points.skipped and note is not None:
+        note(_("跳过 %(n)s 行（坐标或日期为空）") % {"n": points.skipped})
     keep = np.ones(len(points), bool)
     if options.get("type"):
         wanted = {t.strip().lower() for t in options["type"].split(",")}

@@ -30,7 +30,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if options["input"]:
-            points = load_input(options)
+            points = load_input(options, note=self.stderr.write)
             lon, lat, area = points.lon, points.lat, None
             starts = [
                 d if h is None else None

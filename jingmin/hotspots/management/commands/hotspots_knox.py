@@ -40,7 +40,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if options["input"]:
-            points = load_input(options)
+            points = load_input(options, note=self.stderr.write)
             lon, lat, days = points.lon, points.lat, points.ordinals()
         else:
             lon, lat, starts, _ends, _area = stored_selection(options)

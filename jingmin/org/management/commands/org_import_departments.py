@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from jingmin.core.csvread import read_text
 from jingmin.core.exceptions import DomainError
 from jingmin.org.services import departments_import_csv
 
@@ -14,9 +15,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: Path, **options):
         try:
-            departments = departments_import_csv(
-                text=file.read_text(encoding="utf-8"), actor=None
-            )
+            departments = departments_import_csv(text=read_text(file), actor=None)
         except DomainError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"imported {len(departments)} department(s)")

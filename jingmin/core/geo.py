@@ -118,14 +118,29 @@ class CellGrid:
         box_idx, geom_idx = self.tree.query(boxes)
         value = np.full(n, self.missing, dtype=np.int64)
         inner = shapely.contains_properly(self.geoms[geom_idx], boxes[box_idx])
-        # in the interior of a jurisdiction that overlaps no other: nothing else
-        # can touch the box (anything that did would overlap that interior)
-        settled = inner & self.alone[geom_idx]
-        value[box_idx[settled]] = geom_idx[settled]
-        rest = ~np.isin(box_idx, box_idx[settled])
+        holder = np.full(n, -1, dtype=np.int64)  # the one area whose interior has it
+        holder[box_idx[inner]] = geom_idx[inner]
+        one = np.bincount(box_idx[inner], minlength=n) == 1
+        # Inside an area that overlaps no other's interior: nothing else can touch
+        # the box (anything that did would overlap that interior).
+        easy = one & self.alone[holder]
+        value[easy] = holder[easy]
+        # Inside an area that does overlap another somewhere (slivers between
+        # borders digitised twice): settled if none of the box's other candidates
+        # touches it.
+        hard = one & ~easy
+        other = hard[box_idx] & (geom_idx != holder[box_idx])
+        touched = np.zeros(n, dtype=bool)
+        touch = shapely.intersects(self.geoms[geom_idx[other]], boxes[box_idx[other]])
+        touched[box_idx[other][touch]] = True
+        kept = hard & ~touched
+        value[kept] = holder[kept]
+        value[(holder >= 0) & ~easy & ~kept] = BORDER
+        # No area's interior holds the box: it touches one (border) or none
+        # (missing). A box whose centre is in a candidate touches it; only the
+        # rest need the full test.
+        rest = (holder < 0)[box_idx]
         box_idx, geom_idx = box_idx[rest], geom_idx[rest]
-        # the others touch a jurisdiction (border) or none (missing): a box whose
-        # centre is in a candidate touches it; only the rest need the full test
         cx, cy = x0 + per * sx / 2, y0 + per * sy / 2
         centre = shapely.intersects_xy(self.geoms[geom_idx], cx[box_idx], cy[box_idx])
         value[box_idx[centre]] = BORDER

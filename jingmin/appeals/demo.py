@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 
 from django.db import transaction
 from django.test.utils import override_settings
@@ -19,7 +20,7 @@ from django.utils import timezone
 from jingmin.accounts.models import User
 from jingmin.org.models import BusinessArea, Unit
 
-from . import services
+from . import deadlines, services
 from .classifier import classifier_train
 from .metrics import metrics_refresh
 from .models import (
@@ -613,6 +614,42 @@ TAILS = [
     "谢谢！",
     "盼复。",
 ]
+# What a citizen might call each kind of problem: Open311's `keywords` and the
+# admin's search (comma-separated, as GeoReport v2 lists them). Not the training
+# sentences, whose {place}/{time} slots are filled only when text is generated.
+KEYWORDS: dict[str, str] = {
+    "zaoyin": "噪音,扰民,吵闹,广场舞,深夜喧哗,音响",
+    "daoqie": "盗窃,被偷,失窃,撬门,电动车被盗,丢东西",
+    "dajia": "打架,斗殴,动手,打人,寻衅滋事",
+    "xiansuo": "举报,线索,赌博,吸毒,传销,违法犯罪",
+    "weiting": "违停,乱停车,占用车位,堵路,挡道",
+    "xinhaodeng": "红绿灯,信号灯,交通标志,标线,路口",
+    "shigu": "交通事故,车祸,事故认定,剐蹭,追尾",
+    "qianyi": "户口迁移,落户,迁户口,准迁证,投靠",
+    "shenfenzheng": "身份证,补办身份证,换证,临时身份证,身份证丢了",
+    "huzhao": "护照,港澳通行证,台湾通行证,签注,出入境",
+    "wangzha": "诈骗,电信诈骗,网络诈骗,被骗,转账,刷单",
+    "yaoyan": "谣言,造谣,网上传言,不实信息",
+    "zoushi": "走失,找人,老人走失,孩子走失,失踪",
+    "kaisuo": "开锁,钥匙锁屋里,锁坏了,进不了门",
+    "zuofeng": "民警态度,作风,投诉民警,刁难,推诿",
+    "linli": "邻里纠纷,邻居,漏水,楼道堆物,宅基地",
+    "jiating": "家庭纠纷,家暴,夫妻吵架,赡养,分家",
+    "shigong": "工地,施工噪音,夜间施工,扬尘,渣土车",
+    "wuye": "物业,电梯,小区管理,物业费,维修",
+    "wuran": "污染,排污,污水,废气,异味,垃圾焚烧",
+    "gongjiao": "公交,出租车,拒载,绕路,公交站点,班次",
+    "xuexiao": "学校收费,乱收费,教辅资料,补课,择校费",
+    "gongzi": "拖欠工资,欠薪,讨薪,包工头,劳动报酬",
+    "lvyou": "旅游,景区,导游,强制购物,门票",
+    "yiliao": "医院,看病,医疗服务,排队,医生态度",
+    "shipin": "食品安全,饭店,过期食品,卫生差,无证经营",
+    "jiage": "价格,明码标价,价格欺诈,缺斤短两,宰客",
+    "tingshui": "停水,停电,停气,暖气,没有通知",
+    "zhandao": "占道经营,小摊,流动摊贩,乱摆摊,店外经营",
+    "jiuzhu": "困难救助,低保,孤寡老人,临时救助,生活困难",
+}
+
 HISTORY_PER_CATEGORY = 110
 DEMO_APPEALS = 300
 LABEL_NOISE = 0.04  # real history has mislabelled rows
@@ -662,7 +699,7 @@ def _categories() -> dict[str, tuple[Category, list[str]]]:
                 "reply_template": template,
                 "sort_order": corder,
                 "description_public": f"{pname}：{name}",
-                "keywords": " ".join(sentences)[:200],
+                "keywords": KEYWORDS.get(code, name),
             }
             if police and target:
                 defaults["default_unit"] = units.get(target)
@@ -671,7 +708,12 @@ def _categories() -> dict[str, tuple[Category, list[str]]]:
             if code == "shigu":
                 defaults["reply_limit"] = 10
                 defaults["reply_limit_unit"] = LimitUnit.WORKING_DAYS
-            category, _ = Category.objects.get_or_create(code=code, defaults=defaults)
+            category, created = Category.objects.get_or_create(
+                code=code, defaults=defaults
+            )
+            if not created and "{" in category.keywords:  # seeded before KEYWORDS
+                category.keywords = defaults["keywords"]
+                category.save(update_fields=["keywords"])
             leaves[code] = (category, sentences)
     return leaves
 
@@ -710,10 +752,16 @@ def _hours(value: float) -> dt.timedelta:
     return dt.timedelta(hours=value)
 
 
+TIME_IN_TEXT = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}")  # triage.department_context
+
+
 def _backdate(rng: random.Random, appeal: Appeal, age_days: float) -> None:
     """Move an appeal's life (run through the services just now) into the past,
     with plausible gaps: acceptance within ~2 h (sometimes late), replies after
-    hours to weeks, ratings a few days later. Deadlines keep their length."""
+    hours to weeks, ratings a few days later. The deadlines are computed again by
+    jingmin.appeals.deadlines from the moved times (working days follow the
+    calendar of those dates, not of today), and the forwarding explanation names
+    the moved time."""
     appeal.refresh_from_db()
     now = timezone.now()
     start = now - dt.timedelta(days=age_days)
@@ -730,13 +778,24 @@ def _backdate(rng: random.Random, appeal: Appeal, age_days: float) -> None:
     reply_hours = rng.lognormvariate(1.0 if urgent else 4.2, 0.8)
     replied = min(max(start + _hours(reply_hours), accepted), latest)
     closed = min(replied + _hours(rng.uniform(6, 96)), latest)
-    changes = {
-        f: moved(getattr(appeal, f))
-        for f in ("accept_due", "reply_due", "close_due", "objection_due", "info_due")
-    }
-    changes.update(created_at=start, dispatched_at=moved(appeal.dispatched_at))
-    changes["escalated_at"] = None
+    changes = {"created_at": start, "escalated_at": None}
+    changes["info_due"] = moved(appeal.info_due)  # the demo asks for no information
     changes["updated_at"] = now  # so the metrics refresh recounts its month
+    dispatched = moved(appeal.dispatched_at)
+    if dispatched is not None:
+        category = appeal.category
+        reply_due = deadlines.reply_due(dispatched, category, appeal.urgency)
+        changes.update(
+            dispatched_at=dispatched,
+            accept_due=deadlines.accept_due(dispatched, category),
+            reply_due=reply_due,
+            close_due=deadlines.close_due(
+                replied if appeal.replied_at else reply_due, category
+            ),
+            objection_due=deadlines.objection_due(dispatched)
+            if appeal.objection_due
+            else None,
+        )
     if appeal.accepted_at:
         changes["accepted_at"] = accepted
         changes["accepted_on_time"] = accepted <= changes["accept_due"]
@@ -745,6 +804,12 @@ def _backdate(rng: random.Random, appeal: Appeal, age_days: float) -> None:
         changes["replied_on_time"] = replied <= changes["reply_due"]
     if appeal.closed_at:
         changes["closed_at"] = closed if appeal.replied_at else start
+    said = TIME_IN_TEXT.search(appeal.triage_explanation) if dispatched else None
+    if said:  # "我们已于{time}将您的诉求转交…" was written with today's time
+        when = timezone.localtime(dispatched).strftime("%Y-%m-%d %H:%M")
+        changes["triage_explanation"] = appeal.triage_explanation.replace(
+            said.group(), when
+        )
     Appeal.objects.filter(pk=appeal.pk).update(**changes)
     at = {
         "accept": accepted,
@@ -755,8 +820,12 @@ def _backdate(rng: random.Random, appeal: Appeal, age_days: float) -> None:
         "close_unrated": closed,
     }
     for event in AppealEvent.objects.filter(appeal=appeal):
-        event.created_at = at.get(event.action, start)
-        event.save(update_fields=["created_at"])
+        event.created_at = at.get(event.action, moved(event.created_at) or start)
+        fields = ["created_at"]
+        if said and said.group() in event.public_text:
+            event.public_text = event.public_text.replace(said.group(), when)
+            fields.append("public_text")
+        event.save(update_fields=fields)
     appeal.replies.filter(approved_at__isnull=False).update(approved_at=replied)
     appeal.followups.update(created_at=closed)
 

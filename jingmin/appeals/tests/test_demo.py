@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+from importlib import import_module
 
 import pytest
 from django.utils import timezone
@@ -15,15 +16,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def seeded(county, monkeypatch, tmp_path, settings):
-    from jingmin.accounts import demo as accounts_demo
-    from jingmin.org import demo as org_demo
-
+    """The demo county's units and staff, then a small run of the appeals demo."""
     settings.VAR_DIR = tmp_path
-    org_demo.seed()
-    accounts_demo.seed()
     monkeypatch.setattr(demo, "HISTORY_PER_CATEGORY", 12)
     monkeypatch.setattr(demo, "DEMO_APPEALS", 40)
-    demo.seed()
+    for app in ("org", "accounts", "appeals"):
+        import_module(f"jingmin.{app}.demo").seed()
 
 
 def test_keywords_are_words_not_training_templates(seeded):

@@ -327,6 +327,11 @@ TABLE: dict[str, Rule] = {
     "api-appeal-track": public(
         kwargs=lambda o: {"tracking_code": "260101000000-" + "a" * 26}, outcome="hide"
     ),
+    "api-appeal-track-lookup": public(
+        method="POST",
+        data={"tracking_code": "260101000001-" + "a" * 26},
+        outcome="hide",
+    ),
     "api-appeal-detail": staff(kwargs=APPEAL_CASES),
     "api-appeal-action": staff(
         kwargs=tuple(

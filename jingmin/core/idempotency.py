@@ -1,9 +1,9 @@
 """Idempotency-Key for POSTs that create things (draft-ietf-httpapi-idempotency-key).
 
 ``idempotent(scope=, key=, payload=, handler=)`` runs the handler at most once per
-(scope, key): the handler creates its rows and audit events and the key is stored
-with the response — all in ONE transaction, so a crash leaves either everything
-or nothing and a retry after a crash simply runs again. A retry with
+(scope, key): the key is claimed, the handler creates its rows and audit events,
+and the response is stored — all in ONE transaction, so a crash leaves either
+everything or nothing and a retry after a crash simply runs again. A retry with
 the same payload replays the stored response; the same key with another payload
 is refused (422). Keys are meant to be random (UUIDs); they are not secrets.
 Stored responses are encrypted with the field keys and purged after a week.
@@ -81,36 +81,40 @@ def idempotent(
 ) -> Outcome:
     """Run ``handler`` (returning status, JSON body) once per key; replay afterwards.
 
-    Two statements besides the handler's: look the key up, and after the handler
-    insert it with the sealed response. A concurrent twin (same key, both past the
-    look-up) blocks on the unique key until the first commits, then its insert
-    fails: its savepoint rolls back everything its handler wrote and it replays."""
+    Two statements besides the handler's: claim the key (insert), then store the
+    sealed response. A retry, or a concurrent twin (which blocks on the claimed key
+    until the first commits), fails to claim, rolls back its savepoint and replays."""
     record_model = apps.get_model("appeals", "IdempotencyRecord")
     key = validate_key(key)
     digest = request_hash(payload)
-    for _attempt in range(2):
+    for attempt in range(2):
         try:
             with transaction.atomic():
-                record = record_model.objects.filter(scope=scope, key=key).first()
+                record = (
+                    record_model.objects.filter(scope=scope, key=key).first()
+                    if attempt
+                    else None
+                )
                 if record is not None:
                     if record.request_hash != digest:
                         raise IdempotencyKeyReused(
                             _("该 Idempotency-Key 已用于另一份不同的请求")
                         )
                     return Outcome(record.status_code, _unseal(record.response), True)
-                status, body = handler()
-                plain = json.loads(json.dumps(body, default=str))
-                record_model.objects.create(
+                record = record_model.objects.create(
                     scope=scope,
                     key=key,
                     request_hash=digest,
-                    status_code=status,
-                    response=_seal(plain),
                     created_at=timezone.now(),
                 )
+                status, body = handler()
+                plain = json.loads(json.dumps(body, default=str))
+                record.status_code = status
+                record.response = _seal(plain)
+                record.save(update_fields=["status_code", "response"])
                 return Outcome(status, plain, False)
         except IntegrityError:
-            continue  # the twin committed first: loop and replay its response
+            continue  # the key is taken (by a retry's original or a twin): replay
     raise DomainError(_("请求冲突，请稍后重试"), code="idempotency_busy")
 
 

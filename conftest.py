@@ -50,3 +50,14 @@ def _isolated_var(settings, tmp_path):
     settings.AUDIT_CHECKPOINT_FILE = tmp_path / "checkpoints.jsonl"
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.NOTIFICATION_FILE_DIR = tmp_path / "outbox"
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request leaves its language
+    active in the thread, and a later test without a request (pytest-django runs
+    those last) would otherwise read English after an English page."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)

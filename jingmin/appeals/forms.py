@@ -247,7 +247,9 @@ class ExtensionForm(forms.Form):
 class DecideForm(forms.Form):
     extension = forms.IntegerField(widget=forms.HiddenInput)
     approve = forms.TypedChoiceField(
-        choices=[("1", _("批准")), ("0", _("不批准"))], coerce=lambda v: v == "1"
+        label=_("审批结果"),
+        choices=[("1", _("批准")), ("0", _("不批准"))],
+        coerce=lambda v: v == "1",
     )
     note = forms.CharField(label=_("意见"), max_length=500, required=False)
 
@@ -267,7 +269,8 @@ class ApproveForm(forms.Form):
         required=False,
     )
     decision = forms.ChoiceField(
-        choices=[("approve", _("批准发布")), ("return", _("退回修改"))]
+        label=_("审批结果"),
+        choices=[("approve", _("批准发布")), ("return", _("退回修改"))],
     )
     note = forms.CharField(label=_("审批意见"), max_length=1000, required=False)
 

@@ -650,6 +650,11 @@ KEYWORDS: dict[str, str] = {
     "jiuzhu": "困难救助,低保,孤寡老人,临时救助,生活困难",
 }
 
+# Categories whose appeals are about a person in a vulnerable situation (missing
+# people, often elderly or children; fraud victims and their losses; a family's
+# hardship): not listed publicly at all, even without their text (ADR 052).
+NOT_PUBLIC = {"wangzha", "zoushi", "jiating", "jiuzhu"}
+
 HISTORY_PER_CATEGORY = 110
 DEMO_APPEALS = 300
 LABEL_NOISE = 0.04  # real history has mislabelled rows
@@ -695,7 +700,7 @@ def _categories() -> dict[str, tuple[Category, list[str]]]:
                 "is_police_duty": police,
                 "urgency": urgency,
                 "is_confidential": secret,
-                "is_public": not secret,
+                "is_public": not secret and code not in NOT_PUBLIC,
                 "reply_template": template,
                 "sort_order": corder,
                 "description_public": f"{pname}：{name}",
@@ -714,6 +719,9 @@ def _categories() -> dict[str, tuple[Category, list[str]]]:
             if not created and "{" in category.keywords:  # seeded before KEYWORDS
                 category.keywords = defaults["keywords"]
                 category.save(update_fields=["keywords"])
+            if not created and code in NOT_PUBLIC and category.is_public:
+                category.is_public = False  # seeded when they were public
+                category.save(update_fields=["is_public"])
             leaves[code] = (category, sentences)
     return leaves
 

@@ -4,8 +4,10 @@ Privacy (issue 4 §2) is enforced here, once, for every format:
 - confidential categories, tips (举报) and unclassified appeals are never listed;
 - no identity or contact of the citizen in any GET;
 - coordinates are snapped to a grid cell centre (``OPEN311_GRID_DEGREES``);
-- description, answers and reply text only for categories marked public, with phone
-  and ID numbers typed into them blanked; the address only to the street (masked).
+- the citizen's own words are never published (ADR 052): no description, no typed
+  answers (only choices from the category's lists), no address, no media_url; the
+  staff-approved reply and public note texts only for categories marked public, with
+  phone and ID numbers typed into them blanked.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jingmin.appeals.models import Appeal, AppealEvent, Category, LimitUnit, Reply
-from jingmin.core.masking import mask_address
 from jingmin.core.retention import scrub
 from jingmin.portal.pagecache import stamp_bump
 
@@ -37,13 +38,24 @@ MAX_RESULTS = 1000
 # cap (90 days or 1,000, whichever is smaller) is a maximum, and a client that
 # wants more pages with page/page_size (docs/decisions/092).
 DEFAULT_PAGE_SIZE = 100
-# Personal fields no GET shows: not loaded, so never decrypted (issue 4 §2).
-NOT_SHOWN = ["name", "phone", "email", "phone_index", "secret_digest"]
+# Personal fields and the citizen's own words no GET shows: not loaded, so never
+# decrypted or leaked by a later edit (issue 4 §2, ADR 052).
+NOT_SHOWN = [
+    "name",
+    "phone",
+    "email",
+    "phone_index",
+    "secret_digest",
+    "title",
+    "body",
+    "address",
+]
 # A kept answer (views.requests_collection) is ignored once anything it shows
 # changes (the stamp, bumped by apps.py's signals) and expires after this long
 # for changes made without signals (bulk updates).
 STAMP_KEY = "open311:requests:stamp"
 KEEP_SECONDS = 60
+LIST_DATATYPES = {"singlevaluelist", "multivaluelist"}
 QUESTION_DATATYPES = {
     "string",
     "number",
@@ -202,7 +214,7 @@ def public_appeals() -> QuerySet[Appeal]:
         )
         .exclude(kind=Appeal.Kind.REPORT)
         .defer(*NOT_SHOWN)
-        .select_related("category", "unit", "forwarded_to", "open311_submission")
+        .select_related("category", "unit", "forwarded_to")
         .prefetch_related(
             Prefetch(
                 "replies",
@@ -290,7 +302,8 @@ def request_dict(appeal: Appeal, *, extensions: bool = False) -> dict[str, Any]:
         "status_notes": _status_notes(appeal, public),
         "service_name": category.name,
         "service_code": category.code,
-        "description": scrub(appeal.body) if public else None,
+        # The citizen's text is never reviewed for publication (ADR 052): no body.
+        "description": None,
         "agency_responsible": agency.name if agency else None,
         "service_notice": service_notice(category),
         "requested_datetime": w3c(appeal.created_at),
@@ -298,21 +311,16 @@ def request_dict(appeal: Appeal, *, extensions: bool = False) -> dict[str, Any]:
             (appeal.closed_at or appeal.updated_at) if closed else appeal.updated_at
         ),
         "expected_datetime": None if closed else w3c(appeal.reply_due),
-        "address": (mask_address(appeal.address) or None) if public else None,
+        "address": None,  # the grid cell below is the only location shown
         "address_id": None,
         "zipcode": None,
         "lat": coarsen(appeal.lat),
         "long": coarsen(appeal.lon),
-        "media_url": _media_url(appeal) if public else None,
+        "media_url": None,  # the citizen's photo, unreviewed
     }
     if extensions:
         data.update(_extensions(appeal, public))
     return data
-
-
-def _media_url(appeal: Appeal) -> str | None:
-    submission = getattr(appeal, "open311_submission", None)
-    return (submission.media_url or None) if submission else None
 
 
 def _extensions(appeal: Appeal, public: bool) -> dict[str, Any]:
@@ -322,7 +330,13 @@ def _extensions(appeal: Appeal, public: bool) -> dict[str, Any]:
     answers = (
         appeal.attributes if public and isinstance(appeal.attributes, dict) else {}
     )
-    labels = {a["code"]: a["description"] for a in service_attributes(appeal.category)}
+    # Only answers picked from the category's own lists: typed answers (string,
+    # text, number, datetime) are the citizen's words, unreviewed (ADR 052).
+    labels = {
+        a["code"]: a["description"]
+        for a in service_attributes(appeal.category)
+        if a["datatype"] in LIST_DATATYPES
+    }
     return {
         "attributes": [
             {

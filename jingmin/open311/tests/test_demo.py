@@ -29,3 +29,16 @@ def test_demo_keeps_questions_the_appeals_demo_set(county):
     Category.objects.create(code="zaoyin", name="噪音扰民", questions=own)
     demo.seed()
     assert Category.objects.get(code="zaoyin").questions == own
+
+
+def test_demo_lists_no_category_about_vulnerable_people(county):
+    """QA: 人员走失 and 网络诈骗 were public services, their requests listed."""
+    from jingmin.appeals import demo as appeals_demo
+    from jingmin.open311.selectors import services_list
+
+    appeals_demo._categories()
+    Category.objects.filter(code="zoushi").update(is_public=True)  # an older seed
+    appeals_demo._categories()
+    codes = {s["service_code"] for s in services_list()}
+    assert "zaoyin" in codes
+    assert not codes & {"zoushi", "wangzha", "jiating", "jiuzhu"}

@@ -281,3 +281,34 @@ def test_each_key_has_its_own_quota(client, catalogue, county):
     assert post(client, "json", good(other)).status_code == 200
     assert Appeal.objects.count() == 3
     assert Open311Client.objects.get(name="慢客户端").last_used_at is not None
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_citizen_text_posted_is_never_published(client, catalogue, api_key, fmt):
+    """QA: a name and home address typed into the text were listed straight away."""
+    text = "我叫赵建国，住人民路7号2单元301，楼下广场舞每晚吵到十一点"
+    data = good(
+        api_key,
+        description=text,
+        address_string="人民路7号2单元301",
+        **{"attribute[people]": "37"},
+    )
+    assert post(client, "json", data).status_code == 200
+    number = Appeal.objects.get().number
+    for path in [
+        f"/open311/v2/requests.{fmt}",
+        f"/open311/v2/requests.{fmt}?extensions=true",
+        f"/open311/v2/requests/{number}.{fmt}?extensions=true",
+    ]:
+        response = client.get(path)
+        assert response.status_code == 200
+        body = response.content.decode()
+        assert number in body
+        for bit in ["赵建国", "人民路", "7号", "2单元", "广场舞每晚", "img.example.cn"]:
+            assert bit not in body, (path, bit)
+    (row,) = read(client.get(f"/open311/v2/requests/{number}.{fmt}?extensions=true"))
+    assert row["service_code"] == "noise" and row["status"] == "open"
+    assert row["description"] in (None, "") and row["address"] in (None, "")
+    assert row["lat"] and row["long"]  # the coarse grid cell only
+    # a choice from the category's list is still shown; typed answers are not
+    assert [a["code"] for a in row["attributes"]] == ["source"]

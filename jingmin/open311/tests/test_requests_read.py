@@ -90,8 +90,9 @@ def test_fields_of_a_request(client, appeals, fmt):
     assert row["service_request_id"] == noise.number
     assert row["status"] == "open"
     assert row["service_code"] == "noise" and row["service_name"] == "噪音扰民"
-    assert row["description"] == "楼下广场舞太吵"
-    assert row["address"] == "人民路 12****"  # street kept, house number hidden
+    # the citizen's words and address are never published (ADR 052)
+    assert row["description"] in (None, "") and row["address"] in (None, "")
+    assert row["media_url"] in (None, "")
     assert row["agency_responsible"] == noise.unit.name
     assert row["service_notice"] == "2小时内签收，5个工作日内答复"
     assert row["requested_datetime"].endswith("+08:00")
@@ -278,4 +279,5 @@ def test_numbers_typed_into_public_text_are_blanked(client, catalogue, fmt):
     ).content.decode()
     for number in ("13912345678", "0571-88886666", "330102199001011234"):
         assert number not in text
-    assert "［已删除］" in text and "吵得不行" in text
+    # the approved reply is shown, blanked; the citizen's body not at all (ADR 052)
+    assert "［已删除］" in text and "已约谈" in text and "吵得不行" not in text

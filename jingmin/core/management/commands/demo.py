@@ -1,3 +1,5 @@
+import os
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -9,8 +11,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--no-serve", action="store_true")
-        parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=8000)
+        # Same defaults as `jingmin serve`, so JINGMIN_PORT also moves `make demo`.
+        parser.add_argument(
+            "--host", default=os.environ.get("JINGMIN_HOST", "127.0.0.1")
+        )
+        parser.add_argument(
+            "--port", type=int, default=int(os.environ.get("JINGMIN_PORT", "8000"))
+        )
 
     def handle(self, *args, no_serve, host, port, **options):
         call_command("migrate", interactive=False, verbosity=0)

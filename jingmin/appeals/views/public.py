@@ -87,17 +87,35 @@ def submitted(request: HttpRequest) -> HttpResponse:
     )
 
 
+# Number + last four phone digits is the weak form (10^4 guesses): per number.
+PHONE_TAIL_RATE = "5/h"
+
+
+def track_rate_limit(
+    ip: str, address_rate: str, *, phone_tail_number: str | None = None
+) -> None:
+    """The limits on a tracking look-up (web page and API alike; raises RateLimited).
+
+    Every look-up counts against the client's address. Only the phone-tail form
+    also counts against the appeal's number, in its own bucket: the number is
+    public (Open311's service_request_id), so a per-number limit on full codes
+    would let anyone lock a citizen out of their own appeal by failing on purpose,
+    and a full code's 128-bit secret needs no per-number limit (ADR 111)."""
+    rate_limit_hit("appeals.track", ip, address_rate)
+    if phone_tail_number is not None:
+        rate_limit_hit("appeals.track.tail", phone_tail_number, PHONE_TAIL_RATE)
+
+
 def _lookup(request: HttpRequest, form: TrackForm) -> Appeal | None:
-    ip = client_ip(request)
-    rate_limit_hit("appeals.track", ip, settings.TRACK_RATE_PER_ADDRESS)
     data = form.cleaned_data
+    track_rate_limit(
+        client_ip(request),
+        settings.TRACK_RATE_PER_ADDRESS,
+        phone_tail_number=None if data.get("code") else data["number"],
+    )
     if data.get("code"):
-        number, _secret = services.tracking_code_split(data["code"])
-        rate_limit_hit("appeals.track.number", number, settings.TRACK_RATE_PER_NUMBER)
         appeal = selectors.appeal_by_tracking_code(data["code"])
     else:
-        # the short form is weaker (4 digits): a tighter bucket per number
-        rate_limit_hit("appeals.track.number", data["number"], "5/h")
         appeal = selectors.appeal_by_number_and_phone(
             data["number"], data["phone_tail"]
         )

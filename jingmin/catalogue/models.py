@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jingmin.accounts.roles import Role
@@ -256,7 +257,10 @@ class AppointmentSlot(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.unit} {self.window} {self.starts_at:%Y-%m-%d %H:%M}"
+        # local (Asia/Shanghai) time, as everywhere a slot is shown: the stored
+        # value is UTC, and "06:00" for a 14:00 slot misleads citizens and staff
+        start = timezone.localtime(self.starts_at)
+        return f"{self.unit} {self.window} {start:%Y-%m-%d %H:%M}"
 
 
 class Appointment(models.Model):

@@ -471,14 +471,22 @@ def appointment_book(
     if not name or len(name) > 40:
         raise DomainError(_("请填写姓名（不超过40个字）"), field="name")
     phone = validate_phone(phone, mobile_only=True)
-    try:
-        slot = (
-            AppointmentSlot.objects.select_for_update()
-            .select_related("unit", "guide")
-            .get(pk=slot_id)
-        )
-    except AppointmentSlot.DoesNotExist as exc:
-        raise DomainError(_("预约时段不存在"), field="slot") from exc
+    guide_id = (
+        AppointmentSlot.objects.filter(pk=slot_id)
+        .values_list("guide_id", flat=True)
+        .first()
+    )
+    if guide_id is None:
+        raise DomainError(_("预约时段不存在"), field="slot")
+    # The service's row first (as publishing does), then the slot: one phone's two
+    # bookings of different slots of one service are serialised, so the
+    # one-open-appointment rule below holds under races too.
+    list(ServiceGuide.objects.select_for_update().filter(pk=guide_id).values("pk"))
+    slot = (
+        AppointmentSlot.objects.select_for_update()
+        .select_related("unit", "guide")
+        .get(pk=slot_id)
+    )
     local_start = slot.starts_at.astimezone(SHANGHAI)
     if slot.starts_at <= timezone.now() or not is_workday(local_start.date()):
         raise DomainError(_("该时段已不可预约"), code="slot_closed", field="slot")
@@ -486,6 +494,21 @@ def appointment_book(
     phone_key = blind_index(phone)
     if booked.filter(phone_index=phone_key).exists():
         raise Conflict(_("该手机号已预约这个时段"), field="phone")
+    if Appointment.objects.filter(
+        slot__guide_id=slot.guide_id,
+        slot__starts_at__gt=timezone.now(),
+        phone_index=phone_key,
+        status=Appointment.Status.BOOKED,
+    ).exists():
+        # one open appointment per phone and service: no one holds every slot;
+        # which slot is not said (whoever types a phone number would learn it)
+        raise Conflict(
+            _(
+                "该手机号已预约本事项，同一事项只能保留一个预约；如需改约，请先取消原预约"
+            ),
+            code="phone_has_appointment",
+            field="phone",
+        )
     if booked.count() >= slot.capacity:
         raise SlotFull(
             _("%(slot)s 已约满，请选择其他时段") % {"slot": slot},

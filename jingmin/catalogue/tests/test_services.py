@@ -342,3 +342,81 @@ def test_past_slots_and_slots_on_new_holidays_cannot_be_booked(slot):
     finally:
         CalendarDay.objects.all().delete()
         calendar.clear_cache()
+
+
+def test_slot_full_message_gives_the_local_time(admin, county):
+    """QA: a full 14:00 slot was reported as "06:00 已约满" (UTC)."""
+    guide = published("id-lost", admin)
+    day = next_workdays(1)[0]
+    services.slots_create(
+        unit=county.sta,
+        guide=guide,
+        window="2号窗口",
+        first_day=day,
+        days=1,
+        times=[(dt.time(14), dt.time(15))],
+        capacity=1,
+        actor=admin,
+    )
+    slot = AppointmentSlot.objects.get()
+    assert f"{day:%Y-%m-%d} 14:00" in str(slot)
+    services.appointment_book(slot_id=slot.pk, name="甲", phone="13800000001")
+    with pytest.raises(services.SlotFull) as err:
+        services.appointment_book(slot_id=slot.pk, name="乙", phone="13800000002")
+    assert f"{day:%Y-%m-%d} 14:00 已约满" in str(err.value)
+    assert "06:00" not in str(err.value)
+
+
+def test_one_phone_holds_one_open_appointment_per_service(slot, admin, county):
+    """QA: one phone could book every slot of a service."""
+    others = list(
+        AppointmentSlot.objects.filter(guide=slot.guide)
+        .exclude(pk=slot.pk)
+        .order_by("starts_at")
+    )
+    _a, code = services.appointment_book(
+        slot_id=slot.pk, name="甲", phone="13800000001"
+    )
+    with pytest.raises(Conflict, match="只能保留一个预约") as err:
+        services.appointment_book(
+            slot_id=others[0].pk, name="甲", phone="138 0000 0001"
+        )
+    assert err.value.code == "phone_has_appointment" and err.value.field == "phone"
+    assert Appointment.objects.count() == 1
+    # another phone, or another service, is not affected
+    services.appointment_book(slot_id=others[0].pk, name="乙", phone="13800000002")
+    guide2 = published("hukou-move", admin)
+    services.slots_create(
+        unit=county.sta,
+        guide=guide2,
+        window="3号窗口",
+        first_day=timezone.localdate() + dt.timedelta(days=1),
+        days=5,
+        times=[(dt.time(9), dt.time(10))],
+        capacity=2,
+        actor=admin,
+    )
+    other_service = AppointmentSlot.objects.filter(guide=guide2).first()
+    services.appointment_book(slot_id=other_service.pk, name="甲", phone="13800000001")
+    # after cancelling, the phone may book another slot of the service
+    services.appointment_cancel(code=code)
+    services.appointment_book(slot_id=others[1].pk, name="甲", phone="13800000001")
+
+
+def test_a_past_appointment_does_not_block_a_new_one(slot):
+    past = AppointmentSlot.objects.create(
+        unit=slot.unit,
+        guide=slot.guide,
+        window="1号窗口",
+        starts_at=timezone.now() - dt.timedelta(days=2),
+        ends_at=timezone.now() - dt.timedelta(days=2) + dt.timedelta(hours=1),
+        capacity=5,
+    )
+    Appointment.objects.create(
+        slot=past,
+        name="甲",
+        phone="13800000001",
+        phone_index=services.blind_index("13800000001"),
+        cancel_digest="x" * 64,
+    )
+    services.appointment_book(slot_id=slot.pk, name="甲", phone="13800000001")

@@ -15,11 +15,9 @@ $(STAMP): pyproject.toml requirements.lock
 install: $(STAMP)
 
 demo: $(STAMP)  ## migrate, seed the demo county, serve on http://127.0.0.1:8000
-	$(BIN)/jingmin compilemessages --ignore=.venv -v0
 	$(BIN)/jingmin demo
 
 test: $(STAMP)  ## the whole suite (DATABASE_URL picks the database; SQLite by default)
-	$(BIN)/jingmin compilemessages --ignore=.venv -v0
 	$(BIN)/pytest -q
 
 test-fast: $(STAMP)
@@ -37,7 +35,6 @@ bench: $(STAMP)  ## all benchmarks; figures appended to bench/RESULTS.md
 	$(BIN)/python -m bench.run_all
 
 browser: $(STAMP)  ## Playwright journeys in headless Debian chromium; failures leave screenshots in test-artifacts/
-	$(BIN)/jingmin compilemessages --ignore=.venv -v0
 	$(BIN)/pytest -q -m browser tests/browser
 
 soak: $(STAMP)

@@ -142,3 +142,14 @@ def test_every_source_string_is_translated(catalogue):
         "`make messages` and translate the new or fuzzy entries:\n"
         + "\n".join(missing[:60])
     )
+
+
+def test_the_shipped_mo_is_compiled_from_the_po(catalogue):
+    """The .mo is committed (a deployment needs no GNU gettext, and `jingmin serve`
+    or a pip install gets English too); it must hold what the .po says."""
+    shipped = PO_FILE.with_suffix(".mo")
+    assert shipped.exists(), "run `make messages` and commit django.mo"
+    with shipped.open("rb") as fh:
+        assert gettext.GNUTranslations(fh)._catalog == catalogue, (
+            "django.mo is older than django.po: run `make messages` and commit both"
+        )

@@ -59,7 +59,7 @@ CONSOLE = [
     NavEntry(
         "hotspots:console",
         _("治安热点"),
-        frozenset({S.ANALYST, S.LEADER, S.SUPERVISOR}),
+        frozenset({S.ANALYST, S.LEADER, S.SUPERVISOR, S.OFFICER}),
     ),
     NavEntry(
         "catalogue:console",

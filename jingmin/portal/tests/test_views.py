@@ -35,7 +35,10 @@ def test_console_for_every_role(county, client_for, role):
 def test_chinese_by_default_even_for_english_browsers(db, client):
     response = client.get(reverse("portal:home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert response["Content-Language"] == "zh-hans"
-    assert 'value="en"' in response.content.decode() and ">English<" in response.content.decode()
+    assert (
+        'value="en"' in response.content.decode()
+        and ">English<" in response.content.decode()
+    )
 
 
 def test_language_switch_to_english(db, client):

@@ -6,6 +6,11 @@ clock hours, ordinary 7 days, complex 15 days; acceptance within the category's
 keeps the category's urgency; an appeal marked with another urgency takes that
 urgency's default. Working days follow jingmin.core.calendar (holidays, 调休) and
 end at the close of office hours. Every figure can be overridden in settings.
+
+An appeal waiting for an operator (待分拨: no confident category, no route, or
+returned by its handler) has a triage deadline (ADR 120): urgent 1 clock hour,
+utilities 2 clock hours (7×24, like acceptance), ordinary and complex 4 office
+hours on working days.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import datetime as dt
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from jingmin.core.calendar import working_days_deadline
+from jingmin.core.calendar import add_working_hours, working_days_deadline
 
 from .models import Category, LimitUnit, Urgency
 
@@ -26,6 +31,13 @@ REPLY_DEFAULTS: dict[str, tuple[int, str]] = {
     Urgency.COMPLEX: (15, LimitUnit.DAYS),
 }
 ACCEPT_HOURS = 2
+WORKING_HOURS = "working_hours"  # office hours on working days (triage only)
+TRIAGE_DEFAULTS: dict[str, tuple[int, str]] = {
+    Urgency.URGENT: (1, LimitUnit.HOURS),
+    Urgency.UTILITIES: (2, LimitUnit.HOURS),
+    Urgency.ORDINARY: (4, WORKING_HOURS),
+    Urgency.COMPLEX: (4, WORKING_HOURS),
+}
 OBJECTION_WORKING_DAYS = 5
 INFO_WAIT_WORKING_DAYS = 5
 CLOSE_WORKING_DAYS = 5
@@ -45,6 +57,8 @@ def reply_limit(category: Category | None, urgency: str) -> tuple[int, str]:
 
 
 def limit_add(start: dt.datetime, amount: int, unit: str) -> dt.datetime:
+    if unit == WORKING_HOURS:
+        return add_working_hours(start, amount)
     if unit == LimitUnit.HOURS:
         return start + dt.timedelta(hours=amount)
     if unit == LimitUnit.DAYS:
@@ -58,6 +72,13 @@ def limit_label(amount: int, unit: str) -> str:
     if unit == LimitUnit.DAYS:
         return _("%(n)s天") % {"n": amount}
     return _("%(n)s个工作日") % {"n": amount}
+
+
+def triage_due(start: dt.datetime, urgency: str) -> dt.datetime:
+    """By when an appeal waiting for triage since ``start`` must be routed."""
+    defaults = _setting("APPEALS_TRIAGE_DEFAULTS", TRIAGE_DEFAULTS)
+    amount, unit = defaults.get(urgency, defaults[Urgency.ORDINARY])
+    return limit_add(start, int(amount), unit)
 
 
 def accept_due(dispatched_at: dt.datetime, category: Category | None) -> dt.datetime:

@@ -234,6 +234,8 @@ class Appeal(models.Model):
         related_name="duplicates",
         verbose_name=_("重复于"),
     )
+    # while it waits for an operator (待分拨): the time by which it must be routed
+    triage_due = models.DateTimeField(_("分拨期限"), null=True, blank=True)
     dispatched_at = models.DateTimeField(_("派单时间"), null=True, blank=True)
     accept_due = models.DateTimeField(_("签收期限"), null=True, blank=True)
     reply_due = models.DateTimeField(_("答复期限"), null=True, blank=True)

@@ -12,7 +12,17 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import connections
-from django.db.models import BooleanField, Count, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -23,7 +33,7 @@ from jingmin.core.masking import mask_address, mask_name, mask_phone
 from jingmin.core.text import normalize_text
 from jingmin.org.models import Unit
 
-from .models import Appeal, AppealEvent, Category, Extension, Reply
+from .models import Appeal, AppealEvent, Category, Extension, Reply, Urgency
 from .services import tracking_code_matches, tracking_code_split
 from .workflow import allowed_actions
 
@@ -189,11 +199,26 @@ def appeal_list_for(*, viewer: Any, filters: AppealFilters | None = None) -> Que
 
 
 def triage_queue_for(*, viewer: Any) -> QuerySet[Appeal]:
-    """Appeals waiting for an operator: no category, or below the confidence line."""
+    """Appeals waiting for an operator: no category, below the confidence line, or
+    returned by their handler. Urgent first, then by triage deadline (ADR 120)."""
     return (
         scoping.visible(viewer, appeal_base())
         .filter(status__in=[S.RECEIVED, S.TRIAGED])
-        .order_by("created_at", "pk")
+        .annotate(
+            urgent_first=Case(
+                When(urgency=Urgency.URGENT, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
+            triage_overdue=Case(
+                When(triage_due__lt=timezone.now(), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+        .order_by(
+            "urgent_first", F("triage_due").asc(nulls_last=True), "created_at", "pk"
+        )
     )
 
 

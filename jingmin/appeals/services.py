@@ -358,13 +358,15 @@ def appeal_submit(
     if route is None:
         transition_check(appeal, "queue", SYSTEM)
         appeal.status = S.TRIAGED
-        _save(appeal, now, "status")
+        appeal.triage_due = deadlines.triage_due(now, appeal.urgency)
+        _save(appeal, now, "status", "triage_due")
         _log(
             appeal,
             "queue",
             SYSTEM,
             status_from=S.RECEIVED,
             public_text=_("正在确定承办单位。"),
+            changes={"triage_due": appeal.triage_due.isoformat()},
             now=now,
         )
     else:
@@ -387,6 +389,11 @@ def _dispatch(
     """Send to a unit (派单) or a department (转办) and start the clocks."""
     status_from = appeal.status
     appeal.triage_class = route.triage_class
+    appeal.triage_due = None
+    if appeal.paused_at is not None:  # re-dispatched while waiting for the citizen
+        appeal.paused_seconds += int((now - appeal.paused_at).total_seconds())
+    appeal.paused_at = None
+    appeal.info_due = None
     appeal.dispatched_at = now
     appeal.accept_due = deadlines.accept_due(now, appeal.category)
     appeal.reply_due = deadlines.reply_due(now, appeal.category, appeal.urgency)
@@ -421,6 +428,10 @@ def _dispatch(
         appeal,
         now,
         "triage_class",
+        "triage_due",
+        "paused_at",
+        "paused_seconds",
+        "info_due",
         "dispatched_at",
         "accept_due",
         "reply_due",
@@ -560,7 +571,16 @@ def appeal_triage(
     appeal.triage_explanation = text
     appeal.status = S.CLOSED
     appeal.closed_at = now
-    _save(appeal, now, "triage_class", "triage_explanation", "status", "closed_at")
+    appeal.triage_due = None
+    _save(
+        appeal,
+        now,
+        "triage_class",
+        "triage_explanation",
+        "status",
+        "closed_at",
+        "triage_due",
+    )
     _log(
         appeal,
         "route",
@@ -608,6 +628,10 @@ def _link_duplicate(
         appeal.status = original.status if original.status != S.CLOSED else S.ACCEPTED
         if appeal.status == S.TRIAGED:
             appeal.status = S.RECEIVED
+    # waits with the original (its clock), or is handled with it (no clock)
+    appeal.triage_due = (
+        original.triage_due if appeal.status in (S.RECEIVED, S.TRIAGED) else None
+    )
     appeal.accept_due = original.accept_due
     appeal.reply_due = original.reply_due
     appeal.close_due = original.close_due
@@ -625,6 +649,7 @@ def _link_duplicate(
         "status",
         "replied_at",
         "replied_on_time",
+        "triage_due",
         "accept_due",
         "reply_due",
         "close_due",
@@ -810,19 +835,56 @@ def appeal_object(
         )
     status_from = appeal.status
     previous = appeal.forwarded_to or appeal.unit
+    # Back in the triage queue: nothing of the returned dispatch stays true (the
+    # explanation naming the handler, its clocks); the triage clock starts.
+    reset = {
+        "triage_class": appeal.triage_class,
+        "dispatched_at": appeal.dispatched_at,
+        "accept_due": appeal.accept_due,
+        "reply_due": appeal.reply_due,
+        "close_due": appeal.close_due,
+        "objection_due": appeal.objection_due,
+        "escalated_at": appeal.escalated_at,
+    }
     appeal.status = S.TRIAGED
     appeal.unit = None
     appeal.forwarded_to = None
-    appeal.objection_due = None
-    _save(appeal, now, "status", "unit", "forwarded_to", "objection_due")
+    appeal.triage_class = ""
+    for name in reset:
+        if name != "triage_class":
+            setattr(appeal, name, None)
+    appeal.triage_due = deadlines.triage_due(now, appeal.urgency)
+    text = _(
+        "%(h)s认为您反映的问题不属其职责，已退回。公安机关正在重新确定承办单位，"
+        "确定后将告知您办理单位和答复期限。"
+    ) % {"h": previous}
+    appeal.triage_explanation = text
+    _save(
+        appeal,
+        now,
+        "status",
+        "unit",
+        "forwarded_to",
+        "triage_explanation",
+        "triage_due",
+        *reset,
+    )
     _log(
         appeal,
         "object",
         actor,
         status_from=status_from,
-        public_text=_("承办单位提出异议，正在重新确定承办单位。"),
+        public_text=text,
         note=reason,
-        changes={"from": str(previous), "reason": reason},
+        changes={
+            "from": str(previous),
+            "reason": reason,
+            "reset": {
+                k: v.isoformat() if isinstance(v, dt.datetime) else v
+                for k, v in reset.items()
+            },
+            "triage_due": appeal.triage_due.isoformat(),
+        },
         request=request,
         now=now,
     )
@@ -1290,27 +1352,46 @@ class EscalationResult:
 def appeals_escalate(*, now: dt.datetime | None = None) -> EscalationResult:
     """Flag overdue appeals for the supervisor, close stale ones. Idempotent:
     an appeal is flagged once per deadline (the flag clears on re-dispatch,
-    reopening or an approved extension)."""
+    reopening, an objection or an approved extension). Appeals waiting for
+    triage past their triage deadline are flagged too (ADR 120)."""
     now = now or _now()
     result = EscalationResult()
     in_hand = [S.ASSIGNED, S.FORWARDED, S.ACCEPTED, S.REOPENED]
-    overdue_ids = set(
-        Appeal.objects.filter(
-            status__in=[S.ASSIGNED, S.FORWARDED, S.REOPENED],
-            accept_due__lt=now,
-            escalated_at__isnull=True,
-        ).values_list("pk", flat=True)
-    ) | set(
-        Appeal.objects.filter(
-            status__in=in_hand, reply_due__lt=now, escalated_at__isnull=True
-        ).values_list("pk", flat=True)
+    waiting = [S.RECEIVED, S.TRIAGED]
+    overdue_ids = (
+        set(
+            Appeal.objects.filter(
+                status__in=[S.ASSIGNED, S.FORWARDED, S.REOPENED],
+                accept_due__lt=now,
+                escalated_at__isnull=True,
+            ).values_list("pk", flat=True)
+        )
+        | set(
+            Appeal.objects.filter(
+                status__in=in_hand, reply_due__lt=now, escalated_at__isnull=True
+            ).values_list("pk", flat=True)
+        )
+        | set(
+            Appeal.objects.filter(
+                status__in=waiting, triage_due__lt=now, escalated_at__isnull=True
+            ).values_list("pk", flat=True)
+        )
     )
     for pk in sorted(overdue_ids):
         with atomic_chained():
             appeal = Appeal.objects.select_for_update().get(pk=pk)
-            if appeal.escalated_at is not None or appeal.status not in in_hand:
+            if appeal.escalated_at is not None:
                 continue
-            what = "reply" if appeal.reply_due and appeal.reply_due < now else "accept"
+            if appeal.status in waiting:
+                if not (appeal.triage_due and appeal.triage_due < now):
+                    continue
+                what = "triage"
+            elif appeal.status not in in_hand:
+                continue
+            elif appeal.reply_due and appeal.reply_due < now:
+                what = "reply"
+            else:
+                what = "accept"
             appeal.escalated_at = now
             _save(appeal, now, "escalated_at")
             _log(

@@ -567,6 +567,8 @@ class Metrics(APIView):
                     )
                 except ValueError as exc:
                     raise DomainError(_("日期格式应为 YYYY-MM"), field=name) from exc
+        # The same scope as the console dashboard: a station leader, their unit.
+        kwargs.update(metrics.figures_scope(request.user) or {})
         formula = metrics.formula_active()
         rows = metrics.metrics_table(group_by=group_by, formula=formula, **kwargs)
         return Response(

@@ -6,7 +6,7 @@ from rest_framework.test import APIClient
 from jingmin.appeals.models import Appeal
 from jingmin.audit.models import AuditEvent
 
-from .factories import IN_A, submit
+from .factories import IN_A, IN_B, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -316,3 +316,19 @@ def test_metrics_endpoint_roles(county, cats):
         .status_code
         == 400
     )
+
+
+def test_metrics_endpoint_gives_a_station_leader_their_unit_only(county, cats):
+    from jingmin.appeals import metrics
+
+    submit(cats.order, point=IN_A)
+    submit(cats.order, point=IN_B)
+    metrics.metrics_refresh(full=True)
+
+    def units(name):
+        r = staff(county, name).get("/api/v1/appeals/metrics", {"group_by": "unit"})
+        return {row["label"] for row in r.json()["rows"]}
+
+    assert units("supervisor") == {county.sta.name, county.stb.name}
+    assert units("leader_a") == {county.sta.name}
+    assert units("leader_b") == {county.stb.name}

@@ -372,3 +372,18 @@ def test_list_filter_by_department(client_for, county, cats):
         reverse("appeals:console_list"), {"department": county.depta.pk}
     )
     assert [x.pk for x in page.context["page"]] == [f.pk]
+
+
+def test_csv_export_shows_labels_not_codes(client_for, county, cats):
+    a = submit(cats.order, point=IN_A).appeal
+    Appeal.objects.filter(pk=a.pk).update(
+        replied_on_time=False, resolved=True, satisfaction="basically"
+    )
+    csv = (
+        client_for(county["supervisor"])
+        .get(reverse("appeals:console_list"), {"format": "csv"})
+        .content.decode()
+    )
+    row = next(line for line in csv.splitlines() if a.number in line)
+    assert row.endswith(",否,是,基本满意")
+    assert "basically" not in csv

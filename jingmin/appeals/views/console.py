@@ -49,6 +49,7 @@ from ..models import (
     Appeal,
     Attachment,
     Extension,
+    FollowUp,
     ProblemOfMonth,
     RateFormula,
     Reply,
@@ -199,12 +200,22 @@ def _csv(qs) -> HttpResponse:
                 _fmt(a.created_at),
                 _fmt(a.reply_due),
                 _fmt(a.replied_at),
-                "" if a.replied_on_time is None else int(a.replied_on_time),
-                "" if a.resolved is None else int(a.resolved),
-                a.satisfaction,
+                _yes_no(a.replied_on_time),
+                _yes_no(a.resolved),
+                _satisfaction_label(a.satisfaction),
             ]
         )
     return response
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else str(_("是") if value else _("否"))
+
+
+def _satisfaction_label(value: str) -> str:
+    """The label the page shows (满意…), not the stored code (satisfied…)."""
+    choices = dict(FollowUp.Satisfaction.choices)
+    return str(choices.get(value, value))
 
 
 def _fmt(value: dt.datetime | None) -> str:

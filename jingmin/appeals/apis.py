@@ -266,6 +266,7 @@ class AppealCollection(APIView):
             overdue=params.get("overdue") in ("1", "true"),
         )
         qs = selectors.appeal_list_for(viewer=request.user, filters=filters)
+        services.phone_search_record(actor=request.user, q=filters.q, request=request)
         paginator = CreatedCursorPagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response([staff_json(a) for a in page])

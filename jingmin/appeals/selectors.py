@@ -138,6 +138,13 @@ def day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time()))
 
 
+def phone_query(q: str) -> str:
+    """The digits of ``q`` when a search is a phone number (looked up in the blind
+    index, an audited search for a person); "" otherwise."""
+    digits = q.strip().replace("-", "")
+    return digits if digits.isdigit() and len(digits) >= 7 else ""
+
+
 def search_match(q: str, *, using: str = "default") -> Q:
     """Appeals whose number is ``q``, whose phone ends in the digits of ``q`` (blind
     index), or whose title or body contains ``q`` (``icontains``).
@@ -148,8 +155,8 @@ def search_match(q: str, *, using: str = "default") -> Q:
     number and phone matches are then looked up first, so that the text condition
     stays a plain AND which PostgreSQL orders cheap ``LIKE`` first."""
     exact = Q(number=q)
-    digits = q.replace("-", "")
-    if digits.isdigit() and len(digits) >= 7:
+    digits = phone_query(q)
+    if digits:
         exact |= Q(phone_index=blind_index(digits))
     plain = Q(title__icontains=q) | Q(body__icontains=q)
     if not index_pays(q, using=using):

@@ -21,12 +21,17 @@ from django.utils.translation import gettext as _
 
 from jingmin.accounts import scoping
 from jingmin.accounts.roles import Role
-from jingmin.audit.services import atomic_chained, event_record, personal_data_read
+from jingmin.audit.services import (
+    atomic_chained,
+    event_record,
+    personal_data_read,
+    personal_data_search,
+)
 from jingmin.core.crypto import blind_index
 from jingmin.core.exceptions import Conflict, DomainError, NotFound, NotPermitted
 from jingmin.core.geo import check_lon_lat
 from jingmin.core.notify import Message, notify_on_commit
-from jingmin.core.phones import validate_phone
+from jingmin.core.phones import mask_phone, validate_phone
 from jingmin.core.text import normalize_text
 from jingmin.core.uploads import CleanImage
 from jingmin.org.models import Department, Unit
@@ -1529,3 +1534,18 @@ def problem_update(
         request=request,
     )
     return problem
+
+
+def phone_search_record(*, actor: Any, q: str, request: Any = None) -> None:
+    """A staff search by a phone number is a look-up of a person: audited, the
+    number masked (QA: such searches left no trace)."""
+    from .selectors import phone_query  # selectors imports this module
+
+    digits = phone_query(q)
+    if digits:
+        personal_data_search(
+            actor=actor,
+            object_type="appeals.appeal",
+            query=mask_phone(digits),
+            request=request,
+        )

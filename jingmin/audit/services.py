@@ -178,3 +178,18 @@ def personal_data_read(
         changes={"fields": fields},
         request=request,
     )
+
+
+def personal_data_search(
+    *, actor: Any, object_type: str, query: str, request: Any = None
+) -> AuditEvent:
+    """A staff member looked citizens up by a personal identifier (a phone number).
+    Who looked for whom is itself a read of personal data; the trail keeps the
+    identifier masked, as everywhere outside its own table."""
+    return event_record(
+        actor=actor,
+        action="personal_data.search",
+        object_type=object_type,
+        changes={"query": query},
+        request=request,
+    )

@@ -332,3 +332,13 @@ def test_metrics_endpoint_gives_a_station_leader_their_unit_only(county, cats):
     assert units("supervisor") == {county.sta.name, county.stb.name}
     assert units("leader_a") == {county.sta.name}
     assert units("leader_b") == {county.stb.name}
+
+
+def test_api_search_by_phone_number_is_audited(county, cats):
+    from jingmin.audit.models import AuditEvent
+
+    submit(cats.order, point=IN_A)
+    r = staff(county, "supervisor").get("/api/v1/appeals", {"q": "138-0013-8000"})
+    assert r.status_code == 200 and len(r.json()["results"]) == 1
+    event = AuditEvent.objects.get(action="personal_data.search")
+    assert "13800138000" not in str(event.changes)

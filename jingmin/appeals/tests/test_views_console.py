@@ -387,3 +387,15 @@ def test_csv_export_shows_labels_not_codes(client_for, county, cats):
     row = next(line for line in csv.splitlines() if a.number in line)
     assert row.endswith(",否,是,基本满意")
     assert "basically" not in csv
+
+
+def test_a_search_by_phone_number_is_audited_masked(client_for, county, cats):
+    submit(cats.order, point=IN_A)
+    client = client_for(county["officer_a"])
+    client.get(reverse("appeals:console_list"), {"q": "电钻"})
+    assert not AuditEvent.objects.filter(action="personal_data.search").exists()
+    client.get(reverse("appeals:console_list"), {"q": "13800138000"})
+    event = AuditEvent.objects.get(action="personal_data.search")
+    assert event.actor_label == "officer_a"
+    assert "13800138000" not in str(event.changes)
+    assert event.changes["query"].endswith("8000")

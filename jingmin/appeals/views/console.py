@@ -148,7 +148,9 @@ def _filters(form: ListFilterForm) -> selectors.AppealFilters:
 @staff_required(*LIST_ROLES)
 def console_list(request: HttpRequest) -> HttpResponse:
     form = ListFilterForm(request.GET or None)
-    qs = selectors.appeal_list_for(viewer=request.user, filters=_filters(form))
+    filters = _filters(form)
+    qs = selectors.appeal_list_for(viewer=request.user, filters=filters)
+    services.phone_search_record(actor=request.user, q=filters.q, request=request)
     if request.GET.get("format") == "csv":
         return _csv(qs)
     page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -538,3 +538,43 @@ def test_english_pages_translate_default_levels_and_counts(english_client, dispu
     rules = english_client.get(url("rules")).content.decode()
     assert "Blue (low risk)" in rules and "1 time<" in rules
     assert "（" not in detail.split("<main", 1)[-1].split("<footer", 1)[0]
+
+
+def test_printed_agreement_names_a_minors_guardian_as_signatory(county, client_for):
+    """A minor does not sign the agreement alone: the guardian recorded at the
+    session is named, and the signature line is the legal representative's."""
+    officer = county["officer_a"]
+    d = register(
+        officer,
+        parties=[
+            services.PartyData(name="张小明", is_minor=True),
+            services.PartyData(name="李四", phone="13900002222", side="b"),
+        ],
+    )
+    today = timezone.localdate()
+    session = services.session_record(
+        dispute=d,
+        data=session_data(
+            d,
+            today,
+            outcome="agreed",
+            guardian_present=True,
+            guardian_name="张大明",
+        ),
+        actor=officer,
+    )
+    agreement = services.agreement_create(
+        dispute=d,
+        terms="乙方赔偿甲方500元",
+        signed_on=today,
+        actor=officer,
+        session=session,
+    )
+    printed = (
+        client_for(officer)
+        .get(url("agreement_print", d.pk, agreement.pk))
+        .content.decode()
+    )
+    assert "法定代理人（监护人）：张大明" in printed
+    assert "法定代理人（签名）" in printed
+    assert printed.count("（签名）") == 2

@@ -216,3 +216,21 @@ def test_queue_page_shows_urgency_and_due_time(client_for, county, cats):
     assert due in html
     assert html.index(urgent.number) < html.index(overdue.number)
     assert 'class="overdue"' in html
+
+
+def test_migration_starts_the_clock_of_appeals_already_waiting(county, cats):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("jingmin.appeals.migrations.0006_triage_due")
+    ordinary = submit(None).appeal
+    urgent = submit(None, urgency=Urgency.URGENT).appeal
+    routed = submit(cats.order, point=IN_A).appeal
+    Appeal.objects.update(triage_due=None)
+    migration.start_clocks(apps, None)
+    for a in (ordinary, urgent, routed):
+        a.refresh_from_db()
+    assert ordinary.triage_due == ordinary.updated_at + dt.timedelta(days=1)
+    assert urgent.triage_due == urgent.updated_at + dt.timedelta(hours=1)
+    assert routed.triage_due is None

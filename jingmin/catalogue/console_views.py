@@ -14,6 +14,7 @@ from jingmin.accounts.decorators import staff_required
 from jingmin.accounts.roles import Role
 from jingmin.accounts.scoping import get_visible_or_404, may_see_personal_data
 from jingmin.audit.services import personal_data_read
+from jingmin.core import csvread
 from jingmin.core.exceptions import DomainError, ImportFailed
 from jingmin.core.masking import mask_name, mask_phone
 from jingmin.org.models import Unit
@@ -158,12 +159,12 @@ def application_import(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            text = upload.read().decode("utf-8-sig")
+            text = csvread.decode(upload.read(), upload.name)
             count = services.applications_import(
                 text=text, actor=request.user, filename=upload.name, request=request
             )
-        except UnicodeDecodeError:
-            form.add_error("file", _("文件不是UTF-8编码"))
+        except csvread.UnreadableFile as exc:
+            form.add_error("file", str(exc.message))
         except ImportFailed as exc:
             form.add_error(None, str(exc.message))
             errors = exc.errors

@@ -171,7 +171,7 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("CSV文件"),
         help_text=_(
-            "列：service, received, completed, unit（可选 visits, steps）；UTF-8编码"
+            "列：service, received, completed, unit（可选 visits, steps）；UTF-8 或 GBK 编码"
         ),
     )
 

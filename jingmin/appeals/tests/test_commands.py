@@ -213,3 +213,21 @@ def test_schedule_does_not_start_a_second_chain(county, settings):
     call_command("appeals_schedule", stdout=out)
     call_command("appeals_schedule", stdout=out)
     assert "already scheduled" in out.getvalue()
+
+
+def test_classify_reads_gbk_and_names_a_missing_file(tmp_path, county, cats):
+    src = tmp_path / "gbk.csv"
+    src.write_bytes("id,title,body\n1,,楼上KTV唱歌吵闹\n".encode("gbk"))
+    # Read as GBK, so the command gets as far as wanting a model.
+    with pytest.raises(CommandError, match="train"):
+        call_command(
+            "appeals_classify", "--input", str(src), "--output", str(tmp_path / "o.csv")
+        )
+    with pytest.raises(CommandError, match="文件不存在"):
+        call_command(
+            "appeals_classify",
+            "--input",
+            str(tmp_path / "nope.csv"),
+            "--output",
+            str(tmp_path / "o.csv"),
+        )

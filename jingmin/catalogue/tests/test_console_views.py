@@ -182,6 +182,18 @@ def test_import_page_for_supervisor_reports_bad_rows(county, client_for):
     )
     assert client.post(url, {"file": good}).status_code == 302
     assert Application.objects.count() == 1
+    # Excel's default for a Chinese CSV is GBK; a binary file gets a plain message.
+    gbk = SimpleUploadedFile(
+        "gbk.csv",
+        "service,received,completed,unit\n户口迁移,2026-01-06,,sta\n".encode("gbk"),
+    )
+    response = client.post(url, {"file": gbk})
+    assert "户口迁移" in response.content.decode()  # read, then refused by row
+    assert Application.objects.count() == 1
+    junk = SimpleUploadedFile("x.csv", bytes([0x81, 0x30, 0xFF, 0xFE, 0x00]) * 50)
+    response = client.post(url, {"file": junk})
+    assert "无法识别文件编码" in response.content.decode()
+    assert Application.objects.count() == 1
 
 
 def test_leader_stats_are_scoped_to_the_unit_and_show_slow_steps(county, client_for):

@@ -11,6 +11,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from jingmin.appeals.classifier import classifier_predict, text_of
 from jingmin.appeals.models import Category
+from jingmin.core.csvread import open_csv
+from jingmin.core.exceptions import DomainError
 
 
 class Command(BaseCommand):
@@ -22,14 +24,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            with Path(options["input"]).open(encoding="utf-8-sig", newline="") as fh:
+            with open_csv(options["input"]) as fh:
                 reader = csv.DictReader(fh)
                 missing = {"id", "body"} - set(reader.fieldnames or [])
                 if missing:
                     raise CommandError(f"输入缺少列：{', '.join(sorted(missing))}")
                 rows = list(reader)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CommandError(f"无法读取输入：{exc}") from exc
+        except DomainError as exc:
+            raise CommandError(str(exc.message)) from exc
         predictions = classifier_predict(
             [text_of(r.get("title", ""), r.get("body", "")) for r in rows]
         )

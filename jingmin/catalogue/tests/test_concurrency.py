@@ -67,3 +67,47 @@ def test_exactly_one_of_many_wins_the_last_place(county):
         t.join(timeout=30)
     assert sorted(results) == ["full"] * (racers - 1) + ["won"]
     assert Appointment.objects.filter(slot=slot, status="booked").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_phone_racing_for_several_slots_of_a_service_gets_one(county):
+    """The one-open-appointment-per-service rule holds when one phone books
+    different slots at the same moment (each slot has room)."""
+    guide = published("id-lost", county["admin"])
+    day = timezone.localdate() + dt.timedelta(days=1)
+    while not is_workday(day):
+        day += dt.timedelta(days=1)
+    services.slots_create(
+        unit=county.sta,
+        guide=guide,
+        window="1",
+        first_day=day,
+        days=1,
+        times=[(dt.time(h), dt.time(h + 1)) for h in (9, 10, 11, 14)],
+        capacity=5,
+        actor=county["admin"],
+    )
+    slots = list(AppointmentSlot.objects.order_by("starts_at"))
+    barrier = threading.Barrier(len(slots))
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def race(slot_id: int) -> None:
+        try:
+            barrier.wait()
+            services.appointment_book(slot_id=slot_id, name="甲", phone="13800000000")
+            outcome = "won"
+        except services.Conflict as exc:
+            outcome = exc.code
+        finally:
+            connections.close_all()
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=race, args=(s.pk,)) for s in slots]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(results) == ["phone_has_appointment"] * (len(slots) - 1) + ["won"]
+    assert Appointment.objects.filter(status="booked").count() == 1

@@ -35,6 +35,7 @@ def test_failed_phone_tails_do_not_block_the_full_code_on_the_page(mine):
         TRACK, {"number": number, "phone_tail": "8000"}, REMOTE_ADDR="10.4.1.1"
     )
     assert tail.status_code == 429  # the weak form stays limited per number
+    assert "完整查询码" in tail.content.decode()  # and the page says what still works
     full = Client().post(TRACK, {"code": mine.tracking_code}, REMOTE_ADDR="10.4.1.2")
     assert full.status_code == 200 and MINE in full.content.decode()
 

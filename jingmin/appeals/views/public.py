@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 
 from django.conf import settings
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from jingmin.audit.services import client_ip, event_record
 from jingmin.core.exceptions import DomainError
 from jingmin.core.idempotency import idempotent
-from jingmin.core.ratelimit import RateLimited, rate_limit_hit
+from jingmin.core.ratelimit import RateLimited, rate_limit_hit, rate_limit_take
 from jingmin.org.selectors import bureau_get
 
 from .. import metrics, selectors, services
@@ -91,6 +92,17 @@ def submitted(request: HttpRequest) -> HttpResponse:
 PHONE_TAIL_RATE = "5/h"
 
 
+class PhoneTailLimited(RateLimited):
+    """The phone-tail form is used up for this number (perhaps by someone else):
+    the full tracking code still works, so say so."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(retry_after)
+        self.message = _(
+            "该编号用电话后四位查询的次数已达上限，请 %(s)s 秒后再试，或凭完整查询码查询"
+        ) % {"s": retry_after}
+
+
 def track_rate_limit(
     ip: str, address_rate: str, *, phone_tail_number: str | None = None
 ) -> None:
@@ -103,7 +115,9 @@ def track_rate_limit(
     and a full code's 128-bit secret needs no per-number limit (ADR 111)."""
     rate_limit_hit("appeals.track", ip, address_rate)
     if phone_tail_number is not None:
-        rate_limit_hit("appeals.track.tail", phone_tail_number, PHONE_TAIL_RATE)
+        wait = rate_limit_take("appeals.track.tail", phone_tail_number, PHONE_TAIL_RATE)
+        if wait > 0:
+            raise PhoneTailLimited(max(1, math.ceil(wait)))
 
 
 def _lookup(request: HttpRequest, form: TrackForm) -> Appeal | None:

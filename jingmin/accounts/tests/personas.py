@@ -18,6 +18,18 @@ from jingmin.org.selectors import reset_jurisdiction_index
 
 PASSWORD = "test-pass-Heping-2026"  # noqa: S105
 
+ONE_PER_ROLE = [
+    "operator",
+    "officer_a",
+    "leader_a",
+    "supervisor",
+    "liaison_a",
+    "analyst",
+    "admin",
+    "auditor",
+]
+"""A persona of every role (station A's where a role has two)."""
+
 
 def box(w: float, s: float, e: float, n: float) -> dict:
     return {

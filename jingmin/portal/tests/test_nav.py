@@ -7,21 +7,11 @@ on the front page with no "hot spots" link in the navigation)."""
 import pytest
 from django.urls import reverse
 
+from jingmin.accounts.tests.personas import ONE_PER_ROLE
 from jingmin.portal.nav import CONSOLE, console_nav
 
-PERSONAS = [
-    "operator",
-    "officer_a",
-    "leader_a",
-    "supervisor",
-    "liaison_a",
-    "analyst",
-    "admin",
-    "auditor",
-]
 
-
-@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("persona", ONE_PER_ROLE)
 def test_console_nav_matches_what_the_role_may_open(county, client_for, persona):
     user = county[persona]
     client = client_for(user)

@@ -1,6 +1,8 @@
 import pytest
 from django.urls import reverse
 
+from jingmin.accounts.tests.personas import ONE_PER_ROLE
+
 
 def test_home_is_public(db, client):
     response = client.get(reverse("portal:home"))
@@ -14,19 +16,7 @@ def test_console_requires_login(db, client):
     assert reverse("accounts:login") in response["Location"]
 
 
-@pytest.mark.parametrize(
-    "role",
-    [
-        "operator",
-        "officer_a",
-        "leader_a",
-        "supervisor",
-        "liaison_a",
-        "analyst",
-        "admin",
-        "auditor",
-    ],
-)
+@pytest.mark.parametrize("role", ONE_PER_ROLE)
 def test_console_for_every_role(county, client_for, role):
     response = client_for(county[role]).get(reverse("portal:console"))
     assert response.status_code == 200

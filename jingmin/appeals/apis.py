@@ -29,11 +29,12 @@ from jingmin.audit.services import client_ip, deferred_chain, event_record
 from jingmin.core.exceptions import DomainError, NotFound, NotPermitted
 from jingmin.core.idempotency import idempotent
 from jingmin.core.masking import mask_address, mask_name, mask_phone
-from jingmin.core.ratelimit import rate_limit_hit, rate_limited_atomic
+from jingmin.core.ratelimit import rate_limited_atomic
 from jingmin.org.models import Department, Unit
 
 from . import metrics, selectors, services
 from .models import Appeal, Category, Extension, Reply
+from .views.public import track_rate_limit
 
 SUBMIT_RATE = "30/h"
 TRACK_RATE = "30/m"
@@ -284,11 +285,12 @@ class TrackSerializer(serializers.Serializer):
 
 
 def _track(request: Request, tracking_code: str) -> Response:
-    """The citizen's view of one appeal, limited per client address and per number;
-    a failed look-up is audited."""
-    rate_limit_hit("appeals.track", client_ip(request), TRACK_RATE)
+    """The citizen's view of one appeal, limited per client address (not per
+    number: ADR 111); a failed look-up is audited."""
+    # per address only: the number is public, a per-number limit on full codes
+    # would let anyone lock the citizen out (ADR 111)
+    track_rate_limit(client_ip(request), TRACK_RATE)
     number, _secret = services.tracking_code_split(tracking_code)
-    rate_limit_hit("appeals.track.number", number, "20/h")
     appeal = selectors.appeal_by_tracking_code(tracking_code)
     if appeal is None:
         event_record(

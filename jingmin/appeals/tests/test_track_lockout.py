@@ -65,7 +65,6 @@ def test_many_wrong_full_codes_do_not_block_the_right_one(mine):
     assert full.status_code == 200 and MINE in full.content.decode()
 
 
-@pytest.mark.xfail(strict=True, reason="apis.py switches to track_rate_limit at 11:30")
 def test_many_wrong_full_codes_do_not_block_the_right_one_in_the_api(mine):
     number = mine.appeal.number
     for i in range(25):

@@ -444,8 +444,10 @@ def figures_publish(
 
 
 def public_results(*, months: int = 12, today: dt.date | None = None) -> dict[str, Any]:
-    """Aggregates for the public page: publicly listed categories only, and every
-    count below settings.PUBLIC_MIN_COUNT suppressed (shown as None)."""
+    """Aggregates for the public page: publicly listed categories only, every
+    count below settings.PUBLIC_MIN_COUNT suppressed (shown as None), and every
+    rate unless each count it is computed from is 0 or at least that many: 20 %
+    of 5 replies on time tells the one late case (ADR 112)."""
     today = today or timezone.localdate()
     first = month_start(today)
     for _i in range(months - 1):
@@ -462,27 +464,25 @@ def public_results(*, months: int = 12, today: dt.date | None = None) -> dict[st
         if r.key in listed
     ]
 
+    def safe(*parts: int) -> bool:
+        # every group a rate splits its cases into is empty or large enough
+        return sum(parts) >= minimum and all(p == 0 or p >= minimum for p in parts)
+
     def shown(figures: Figures) -> dict[str, Any]:
-        valid = (
-            figures.counts["satisfied"]
-            + figures.counts["basically"]
-            + figures.counts["dissatisfied"]
-        )
-        ok = figures.volume >= minimum
+        c = figures.counts
+        replied, on_time = c["replied"], c["replied_on_time"]
         return {
             "label": figures.label,
-            "volume": figures.volume if ok else None,
-            "replied": figures.counts["replied"]
-            if figures.counts["replied"] >= minimum
-            else None,
+            "volume": figures.volume if figures.volume >= minimum else None,
+            "replied": replied if replied >= minimum else None,
             "on_time_rate": figures.on_time_rate
-            if figures.counts["replied"] >= minimum
+            if safe(on_time, replied - on_time)
             else None,
             "satisfaction_rate": figures.satisfaction_rate
-            if valid >= minimum
+            if safe(c["satisfied"], c["basically"], c["dissatisfied"])
             else None,
             "resolution_rate": figures.resolution_rate
-            if figures.counts["resolved_yes"] + figures.counts["resolved_no"] >= minimum
+            if safe(c["resolved_yes"], c["resolved_no"])
             else None,
         }
 

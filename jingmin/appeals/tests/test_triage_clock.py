@@ -234,3 +234,11 @@ def test_migration_starts_the_clock_of_appeals_already_waiting(county, cats):
     assert ordinary.triage_due == ordinary.updated_at + dt.timedelta(days=1)
     assert urgent.triage_due == urgent.updated_at + dt.timedelta(hours=1)
     assert routed.triage_due is None
+
+
+def test_detail_page_shows_the_triage_deadline(client_for, county, cats):
+    a = submit(None, urgency=Urgency.URGENT).appeal
+    url = reverse("appeals:console_detail", args=[a.pk])
+    html = client_for(county["operator"]).get(url).content.decode()
+    due = timezone.localtime(a.triage_due).strftime("%Y-%m-%d %H:%M")
+    assert "分拨期限" in html and due in html

@@ -397,7 +397,6 @@ PUBLIC_MIN_COUNT = envint(
 # Tracking-page look-ups (appeals/views/public.py): per client address and per
 # appeal number. Only the HTTP benchmark raises them (its load comes from one host).
 TRACK_RATE_PER_ADDRESS = env("TRACK_RATE_PER_ADDRESS", "10/m")
-TRACK_RATE_PER_NUMBER = env("TRACK_RATE_PER_NUMBER", "20/h")
 
 LOGGING = {
     "version": 1,

@@ -351,6 +351,9 @@ MEDIATION_RETENTION_DAYS = envint("MEDIATION_RETENTION_DAYS", 730)
 # Periodic jobs of `jingmin serve` / `jingmin worker` (ADR 103).
 RETENTION_PERIODIC_SECONDS = envint("RETENTION_PERIODIC_SECONDS", 86400)
 AUDIT_CHECKPOINT_SECONDS = envint("AUDIT_CHECKPOINT_SECONDS", 3600)
+# Audited writes commit side by side on this many chains (ADR 140; PostgreSQL only,
+# SQLite has one writer at a time and keeps one chain).
+AUDIT_CHAINS = envint("AUDIT_CHAINS", 8)
 
 # Open311 GeoReport v2 (docs/manual/api.md, ADR 050-053).
 OPEN311_JURISDICTION_ID = env("OPEN311_JURISDICTION_ID", "jingmin.local")

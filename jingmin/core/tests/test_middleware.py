@@ -59,7 +59,10 @@ def test_changed_settings_change_the_header():
     policy = {"DIRECTIVES": {"default-src": ["'none'"], "script-src": ["'self'"]}}
     with override_settings(CONTENT_SECURITY_POLICY=policy):
         _request, during = answer(page_with_script)
-    assert during[HEADER] == "default-src 'none'; script-src 'self'"
+    assert set(during[HEADER].split("; ")) == {
+        "default-src 'none'",
+        "script-src 'self'",
+    }
     _request, after = answer(page_with_script)
     assert after[HEADER].split("'nonce-")[0] == before[HEADER].split("'nonce-")[0]
 

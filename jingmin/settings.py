@@ -128,7 +128,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "jingmin.core.middleware.PolicyOnceCSPMiddleware",  # django-csp, policy built once (ADR 122)
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -1,10 +1,12 @@
 """Public pages that are the same for every anonymous visitor, kept rendered.
 
 A kept page is a *shell*: the whole HTML of a page rendered for an anonymous
-visitor without a session, with the two per-response values cut out — the CSP
-nonce and the CSRF token of the language switch — and replaced on every answer
-by this visitor's own (docs/decisions/091). So a kept page never replays a
-nonce or another visitor's token, and a visitor who is logged in, has a session
+visitor without a session, with the per-response values cut out — the CSP nonce
+and any CSRF token — and replaced on every answer by this visitor's own
+(docs/decisions/091). Since the header's language switch became a link
+(decision 121) the public pages carry no token, so serving their shell makes
+none and sets no CSRF cookie. A kept page never replays a nonce or another
+visitor's token, and a visitor who is logged in, has a session
 (a tracked appeal, a message waiting) or sends an unusual query string gets the
 page rendered for them as before.
 
@@ -106,11 +108,11 @@ def cached_page(
     return response
 
 
-def _shell(
-    request: HttpRequest, response: HttpResponse
-) -> tuple[str, str, str, str] | None:
-    """(html with marks, content type, nonce mark, CSRF mark), or None when this
-    response must not be kept."""
+def _shell(request: HttpRequest, response: HttpResponse) -> tuple | None:
+    """(html bytes with marks, content type, nonce mark, CSRF mark), or None when
+    this response must not be kept. A mark is None when the page has no such value
+    (the header's language switch carries no CSRF token, decision 121), so serving
+    the shell does not look for it nor make a token."""
     if (
         response.status_code != 200
         or response.streaming
@@ -121,21 +123,28 @@ def _shell(
     ):
         return None
     html = response.content.decode(response.charset)
-    nonce_mark = f"jm-nonce-{secrets.token_hex(12)}"
-    csrf_mark = f"jm-csrf-{secrets.token_hex(12)}"
+    nonce_mark: str | None = f"jm-nonce-{secrets.token_hex(12)}"
+    csrf_mark: str | None = f"jm-csrf-{secrets.token_hex(12)}"
     nonce = getattr(request, "_csp_nonce", None)
-    if isinstance(nonce, str) and nonce:
+    if isinstance(nonce, str) and nonce and nonce in html:
         html = html.replace(nonce, nonce_mark)
-    html = CSRF_INPUT.sub(lambda m: m.group(1) + csrf_mark + m.group(3), html)
-    return html, response["Content-Type"], nonce_mark, csrf_mark
+    else:
+        nonce_mark = None
+    html, tokens = CSRF_INPUT.subn(lambda m: m.group(1) + csrf_mark + m.group(3), html)
+    if not tokens:
+        csrf_mark = None
+    return (
+        html.encode(response.charset),
+        response["Content-Type"],
+        nonce_mark,
+        csrf_mark,
+    )
 
 
-def _from_shell(
-    request: HttpRequest, entry: tuple[str, str, str, str, str]
-) -> HttpResponse:
+def _from_shell(request: HttpRequest, entry: tuple) -> HttpResponse:
     _stamp, html, content_type, nonce_mark, csrf_mark = entry
-    if nonce_mark in html:
-        html = html.replace(nonce_mark, str(request.csp_nonce))
-    if csrf_mark in html:
-        html = html.replace(csrf_mark, get_token(request))
+    if nonce_mark is not None:
+        html = html.replace(nonce_mark.encode(), str(request.csp_nonce).encode())
+    if csrf_mark is not None:
+        html = html.replace(csrf_mark.encode(), get_token(request).encode())
     return HttpResponse(html, content_type=content_type)

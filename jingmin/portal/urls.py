@@ -6,4 +6,5 @@ app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("console/", views.console, name="console"),
+    path("language/", views.language, name="language"),
 ]

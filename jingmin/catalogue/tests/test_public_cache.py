@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -55,29 +56,58 @@ def test_guide_page_is_kept_and_answers_without_queries(guide):
     assert "测试县公安局" in second.content.decode()  # the footer came along
 
 
-def test_kept_page_has_its_own_nonce_and_csrf_token(guide):
+def test_kept_page_has_its_own_nonce_and_no_csrf_token(guide):
     url = reverse("catalogue:guide_detail", args=["id-lost"])
     first, _ = get(Client(), url)
     visitor = Client(enforce_csrf_checks=True)
     second, warm = get(visitor, url)
     assert warm == 0
     assert nonce_of(first) != nonce_of(second)
-    token = CSRF.search(second.content.decode()).group(1)
-    assert token != CSRF.search(first.content.decode()).group(1)
-    # the token of the kept page works for this visitor's language switch
-    switched = visitor.post(
-        reverse("set_language"),
-        {"language": "en", "next": url, "csrfmiddlewaretoken": token},
+    # the language switch is a link (decision 121): no token, no CSRF cookie
+    for page in (first, second):
+        assert not CSRF.search(page.content.decode())
+        assert settings.CSRF_COOKIE_NAME not in page.cookies
+    assert f'action="{reverse("portal:language")}" method="get"' in (
+        second.content.decode()
     )
-    assert switched.status_code == 302
-    # and one kept for somebody else does not
-    stranger = Client(enforce_csrf_checks=True)
-    stranger.get(url)
-    refused = stranger.post(
-        reverse("set_language"),
-        {"language": "en", "next": url, "csrfmiddlewaretoken": token},
-    )
-    assert refused.status_code == 403
+    switched = visitor.get(reverse("portal:language"), {"language": "en", "next": url})
+    assert switched.status_code == 302 and switched["Location"] == url
+    english, _ = get(visitor, url)
+    assert english["Content-Language"] == "en"
+
+
+def test_a_kept_page_with_a_form_still_gets_each_visitors_token(rf):
+    """A kept page that carries a CSRF token (none does today) gets this visitor's
+    own in place of the one it was rendered with."""
+    from django.http import HttpResponse
+    from django.middleware.csrf import get_token
+
+    from jingmin.portal.pagecache import cached_page
+
+    def render(request):
+        form = (
+            f'<form method="post"><input name="csrfmiddlewaretoken" '
+            f'value="{get_token(request)}"></form>'
+            f'<script nonce="{request.csp_nonce}"></script>'
+        )
+        return HttpResponse(form)
+
+    def answer():
+        request = rf.get("/x")
+        request.csp_nonce = request._csp_nonce = f"n{id(request)}"
+        response = cached_page(
+            request, name="t", key="x", stamp_key="t:stamp",
+            render=lambda: render(request),
+        )  # fmt: skip
+        return request, response.content.decode()
+
+    first_request, first = answer()
+    second_request, second = answer()
+    tokens = [CSRF.search(page).group(1) for page in (first, second)]
+    assert tokens[0] != tokens[1]
+    assert f'nonce="{second_request.csp_nonce}"' in second
+    assert first_request.csp_nonce not in second
+    assert second_request.META["CSRF_COOKIE_NEEDS_UPDATE"]
 
 
 def test_kept_per_language(guide):

@@ -186,6 +186,9 @@ if env("REDIS_URL"):
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rate-limit buckets: auto = in Redis when the cache is Redis, else the database
+# (cache | database force one; core/ratelimit.py, ADR 123).
+RATE_LIMIT_STORE = env("RATE_LIMIT_STORE", "auto")
 
 PASSWORD_HASHERS = [  # Argon2id with OWASP's m=19 MiB, t=2, p=1 (ADR 076)
     "jingmin.accounts.hashers.OwaspArgon2PasswordHasher",

@@ -180,7 +180,7 @@ AUTH_USER_MODEL = "accounts.User"
 if env("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "jingmin.core.rediscache.RedisCache",  # one client per pool (ADR 124)
             "LOCATION": env("REDIS_URL"),
         }
     }

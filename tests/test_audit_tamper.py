@@ -78,7 +78,7 @@ def test_intact_chain_verifies(chain):
 )
 def test_changed_event_is_named(chain, pos, field, value):
     AuditEvent.objects.filter(seq=pos).update(**{field: value})
-    assert f"event #{pos} was changed" in verify_fails()
+    assert f"event #{pos} of chain 1 was changed" in verify_fails()
 
 
 @pytest.mark.parametrize("pos", POSITIONS)
@@ -86,9 +86,9 @@ def test_deleted_event_is_named(chain, pos):
     AuditEvent.objects.filter(seq=pos).delete()
     err = verify_fails()
     if pos < N:
-        assert f"events {pos}..{pos} are missing" in err
+        assert f"events {pos}..{pos} of chain 1 are missing" in err
     else:  # the head itself: only the signed checkpoint knows it existed
-        assert f"signed event #{N} but the chain ends at #{N - 1}" in err
+        assert f"signed event #{N} of chain 1 but the chain ends at #{N - 1}" in err
 
 
 def _shift_up_from(pos: int) -> None:
@@ -124,7 +124,7 @@ def test_swapped_neighbours_are_named(chain, pos):
     AuditEvent.objects.filter(seq=pos).update(seq=-1)
     AuditEvent.objects.filter(seq=pos + 1).update(seq=pos)
     AuditEvent.objects.filter(seq=-1).update(seq=pos + 1)
-    assert f"event #{pos} does not follow event #{pos - 1}" in verify_fails()
+    assert f"event #{pos} of chain 1 does not follow event #{pos - 1}" in verify_fails()
 
 
 def test_tail_cut_is_caught_by_the_signed_checkpoint(chain):
@@ -148,13 +148,14 @@ def test_full_rewrite_with_recomputed_hashes_is_caught_by_the_checkpoint(chain):
         )
         prev = event.hash
     assert (
-        f"event #{N} differs from checkpoint line 1 (chain rewritten)" in verify_fails()
+        f"event #{N} of chain 1 differs from checkpoint line 1 (chain rewritten)"
+        in verify_fails()
     )
 
 
 def test_forged_checkpoint_signature_is_rejected(chain, settings):
     path = settings.AUDIT_CHECKPOINT_FILE
-    line = path.read_text().splitlines()[0].replace('"seq": 6', '"seq": 5')
+    line = path.read_text().splitlines()[0].replace('"1": [6,', '"1": [5,')
     path.write_text(line + "\n")
     assert "checkpoint line 1 has a bad signature" in verify_fails()
 

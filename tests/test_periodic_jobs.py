@@ -92,10 +92,14 @@ def test_checkpoint_job_signs_the_head_and_repeats_hourly(queue, county):
 
     queue.AUDIT_CHECKPOINT_SECONDS = 3600
     event_record(actor=None, actor_label="system", action="test.event")
-    head = AuditEvent.objects.order_by("-seq").first()
-    assert tasks.audit_checkpoint_periodic.call() == f"checkpoint seq={head.seq}"
+    events = AuditEvent.objects.count()
+    head = AuditEvent.objects.order_by("-created_at").first()
+    assert (
+        tasks.audit_checkpoint_periodic.call() == f"checkpoint events={events} chains=1"
+    )
     lines = queue.AUDIT_CHECKPOINT_FILE.read_text().splitlines()
-    assert len(lines) == 1 and json.loads(lines[0])["seq"] == head.seq
+    signed = json.loads(lines[0])["heads"]
+    assert len(lines) == 1 and signed[str(head.chain)] == [head.seq, head.hash]
     row = DBTaskResult.objects.get(task_path=CHAINS["audit-checkpoint"])
     wait = row.run_after - timezone.now()
     assert dt.timedelta(minutes=59) < wait <= dt.timedelta(hours=1)

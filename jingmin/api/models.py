@@ -93,6 +93,7 @@ class WebhookDelivery(models.Model):
     )
     event_id = models.UUIDField(_("事件ID"), unique=True)
     event_type = models.CharField(_("事件类型"), max_length=80)
+    audit_chain = models.PositiveSmallIntegerField(_("审计链"), default=1)
     audit_seq = models.BigIntegerField(_("审计序号"))
     payload = models.JSONField(_("内容"))
     status = models.CharField(
@@ -113,7 +114,8 @@ class WebhookDelivery(models.Model):
         verbose_name_plural = _("事件投递")
         constraints = [
             models.UniqueConstraint(
-                fields=["subscription", "audit_seq"], name="webhook_once_per_event"
+                fields=["subscription", "audit_chain", "audit_seq"],
+                name="webhook_once_per_chain_event",
             )
         ]
 
@@ -147,7 +149,8 @@ class WebhookAttempt(models.Model):
 
 
 class WebhookCursor(models.Model):
-    """How far the audit trail has been turned into deliveries (one row)."""
+    """How far one audit chain (``id`` is its number) has been turned into
+    deliveries: each chain is in commit order, the trail as a whole is not."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     audit_seq = models.BigIntegerField(default=0)

@@ -1,9 +1,9 @@
 """Webhooks: signed JSON events about appeals forwarded to a department.
 
 Events come from the audit trail, not from hooks in the appeals services: every state
-change already writes exactly one audit event inside its transaction, and the audit
-sequence is the commit order, so a cursor over ``seq`` sees each change once and
-never a rolled-back one. ``webhooks_collect`` turns new appeal events into
+change already writes exactly one audit event inside its transaction, and within
+each audit chain ``seq`` is the commit order, so a cursor per chain sees each change
+once and never a rolled-back one (docs/decisions/140). ``webhooks_collect`` turns new appeal events into
 deliveries; ``webhooks_deliver`` POSTs the due ones and reschedules failures with
 exponential backoff. ``jingmin api deliver-webhooks`` runs both.
 
@@ -28,7 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jingmin.audit.models import AuditEvent
+from jingmin.audit.models import AuditEvent, AuditHead
 from jingmin.audit.services import event_record
 from jingmin.core.exceptions import DomainError, NotPermitted
 from jingmin.org.models import Department
@@ -138,20 +138,34 @@ def appeal_summary(appeal: Any) -> dict[str, Any]:
 
 
 def webhooks_collect(*, batch: int = 500) -> int:
-    """Turn appeal audit events after the cursor into deliveries; returns how many."""
+    """Turn appeal audit events after each chain's cursor into deliveries, oldest
+    first; returns how many."""
     created = 0
     with transaction.atomic():
-        cursor, _ = WebhookCursor.objects.select_for_update().get_or_create(id=1)
-        events = list(
-            AuditEvent.objects.filter(seq__gt=cursor.audit_seq).order_by("seq")[:batch]
-        )
+        chains = sorted(AuditHead.objects.values_list("id", flat=True))
+        cursors = {
+            c.id: c for c in WebhookCursor.objects.select_for_update().order_by("id")
+        }
+        for chain in chains:  # locked in id order, so two collectors never deadlock
+            if chain not in cursors:
+                cursors[chain], _ = (
+                    WebhookCursor.objects.select_for_update().get_or_create(id=chain)
+                )
+        events = [
+            event
+            for chain in chains
+            for event in AuditEvent.objects.filter(
+                chain=chain, seq__gt=cursors[chain].audit_seq
+            ).order_by("seq")[:batch]
+        ]
         if not events:
             return 0
         subs_by_dept: dict[int, list[WebhookSubscription]] = {}
         for sub in WebhookSubscription.objects.filter(revoked_at__isnull=True):
             subs_by_dept.setdefault(sub.department_id, []).append(sub)
         now = timezone.now()
-        for event in events:
+        for event in sorted(events, key=lambda e: (e.created_at, e.chain, e.seq)):
+            cursors[event.chain].audit_seq = event.seq
             if event.object_type != APPEAL_OBJECT_TYPE or not subs_by_dept:
                 continue
             dept_id, body = _appeal_payload(event)
@@ -163,13 +177,14 @@ def webhooks_collect(*, batch: int = 500) -> int:
                     subscription=sub,
                     event_id=event_id,
                     event_type=event.action,
+                    audit_chain=event.chain,
                     audit_seq=event.seq,
                     payload={"id": str(event_id), **body},
                     next_attempt_at=now,
                 )
                 created += 1
-        cursor.audit_seq = events[-1].seq
-        cursor.save(update_fields=["audit_seq"])
+        for chain in {event.chain for event in events}:
+            cursors[chain].save(update_fields=["audit_seq"])
     return created
 
 

@@ -16,7 +16,11 @@ def canonical(fields: dict[str, Any]) -> bytes:
 
 
 def event_fields(event: Any) -> dict[str, Any]:
+    """What the hash covers. The chain's number is covered from chain 2 on, so the
+    events of the first chain, written before there were several, keep their hashes."""
+    chain = {"chain": event.chain} if event.chain != 1 else {}
     return {
+        **chain,
         "seq": event.seq,
         "created_at": event.created_at.isoformat(),
         "actor_id": event.actor_id,

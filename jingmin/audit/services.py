@@ -1,22 +1,26 @@
 """Writing to the audit trail. Every service that changes state calls event_record
 inside its own transaction: if the event cannot be written the change fails too.
 
-Linking an event into the chain needs the one head row, locked until commit (that
-is what makes ``seq`` the commit order). Inside ``deferred_chain()`` (or
-``atomic_chained()``) event_record only builds the event; the block links all of
-its events when it ends — the last statements before the caller's commit — so the
-head is held for one SELECT, one INSERT, one UPDATE and the commit instead of for
-the rest of the transaction (docs/decisions/080).
+Linking an event into a chain needs that chain's head row, locked until commit
+(that is what makes ``seq`` the commit order within the chain). Inside
+``deferred_chain()`` (or ``atomic_chained()``) event_record only builds the event;
+the block links all of its events when it ends — the last statements before the
+caller's commit — so the head is held for one SELECT, one INSERT, one UPDATE and the
+commit instead of for the rest of the transaction (docs/decisions/080). On
+PostgreSQL a writer takes whichever of the ``AUDIT_CHAINS`` heads is free, so
+audited writes commit side by side instead of one after another (ADR 140).
 """
 
 from __future__ import annotations
 
 import json
+import random
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -53,14 +57,43 @@ def client_ip(request: Any) -> str:
     return request.META.get("REMOTE_ADDR", "")[:45]
 
 
+def chain_count() -> int:
+    """How many chains writers spread over: one where writers are serialised anyway
+    (SQLite) or no skipping of locked rows exists."""
+    if not connection.features.has_select_for_update_skip_locked:
+        return 1
+    return max(1, settings.AUDIT_CHAINS)
+
+
+def _head() -> AuditHead:
+    """Lock a chain's head until commit: the first free one (so chain 1 takes the
+    writes while they come one at a time, the others only what would have waited),
+    else wait for a random one."""
+    chains = chain_count()
+    if chains > 1:
+        free = (
+            AuditHead.objects.select_for_update(skip_locked=True)
+            .filter(id__lte=chains)
+            .order_by("id")
+            .first()
+        )
+        if free is not None:
+            return free
+    head, _ = AuditHead.objects.select_for_update().get_or_create(
+        id=random.randint(1, chains)  # noqa: S311  (spreading load, not a secret)
+    )
+    return head
+
+
 def _link(events: list[AuditEvent]) -> None:
-    """Append ``events`` (in order) to the chain: lock the head, hash, insert, move
+    """Append ``events`` (in order) to one chain: lock its head, hash, insert, move
     the head. The lock is held until the caller's transaction ends."""
-    head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
+    head = _head()
     seq, prev = head.seq, head.hash
     now = timezone.now()  # under the lock: time never goes back along the chain
     for event in events:
         seq += 1
+        event.chain = head.id
         event.seq = seq
         event.created_at = now
         event.prev_hash = prev

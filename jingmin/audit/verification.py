@@ -15,15 +15,14 @@ from django.conf import settings
 from django.utils import timezone
 
 from .hashing import GENESIS, event_fields, event_hash
-from .models import AuditEvent
+from .models import AuditEvent, AuditHead
 
 
 @dataclass
 class VerifyResult:
     ok: bool = True
     events: int = 0
-    last_seq: int = 0
-    last_hash: str = GENESIS
+    heads: dict[int, tuple[int, str]] = field(default_factory=dict)  # chain → end
     problems: list[str] = field(default_factory=list)
     checkpoints: int = 0
 
@@ -31,54 +30,86 @@ class VerifyResult:
         self.ok = False
         self.problems.append(message)
 
+    def end(self, chain: int) -> tuple[int, str]:
+        """(seq, hash) of the last event of ``chain``; (0, GENESIS) if it is empty."""
+        return self.heads.get(chain, (0, GENESIS))
+
 
 def verify_chain(*, checkpoint_file: Path | None = None) -> VerifyResult:
-    """Recompute every hash in order; name the first event that was changed, deleted,
-    inserted or reordered, then compare with the signed checkpoints."""
+    """Recompute every hash of every chain in order; name the first event that was
+    changed, deleted, inserted or reordered, then compare the chains' ends with
+    their heads and with the signed checkpoints."""
     result = VerifyResult()
-    expected_seq = 1
-    prev_hash = GENESIS
     path = checkpoint_file or settings.AUDIT_CHECKPOINT_FILE
-    wanted = _checkpoint_seqs(path)
-    hashes: dict[int, str] = {}
-    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
+    wanted = _checkpointed(path)
+    # Heads first: events committed after this read only make the chains longer.
+    heads = dict(AuditHead.objects.values_list("id", "seq"))
+    hashes: dict[tuple[int, int], str] = {}
+    chain, expected_seq, prev_hash = None, 1, GENESIS
+    for event in AuditEvent.objects.order_by("chain", "seq").iterator(chunk_size=2000):
+        if event.chain != chain:
+            chain, expected_seq, prev_hash = event.chain, 1, GENESIS
+        name = f"event #{event.seq} of chain {chain}"
         result.events += 1
         if event.seq != expected_seq:
-            if event.seq > expected_seq:
-                result.fail(
-                    f"events {expected_seq}..{event.seq - 1} are missing (deleted) before event #{event.seq}"
-                )
-            else:
-                result.fail(f"event #{event.seq} is out of order")
+            result.fail(
+                f"events {expected_seq}..{event.seq - 1} of chain {chain} are "
+                f"missing (deleted) before {name}"
+            )
             return result
         if event.prev_hash != prev_hash:
             result.fail(
-                f"event #{event.seq} does not follow event #{event.seq - 1} (inserted, deleted or reordered)"
+                f"{name} does not follow event #{event.seq - 1} "
+                "(inserted, deleted or reordered)"
             )
             return result
         if event_hash(prev_hash, event_fields(event)) != event.hash:
-            result.fail(f"event #{event.seq} was changed after it was written")
+            result.fail(f"{name} was changed after it was written")
             return result
-        if event.seq in wanted:
-            hashes[event.seq] = event.hash
+        if (chain, event.seq) in wanted:
+            hashes[chain, event.seq] = event.hash
         prev_hash = event.hash
         expected_seq += 1
-    result.last_seq = expected_seq - 1
-    result.last_hash = prev_hash
+        result.heads[chain] = (event.seq, event.hash)
+    for chain_id, head_seq in sorted(heads.items()):
+        if head_seq > result.end(chain_id)[0]:
+            result.fail(
+                f"chain {chain_id} ends at #{result.end(chain_id)[0]} but its head "
+                f"says #{head_seq} (tail deleted)"
+            )
     _verify_checkpoints(result, hashes, path)
     return result
 
 
-def _checkpoint_seqs(path: Path) -> set[int]:
+def _checkpoint_heads(record: dict) -> dict[int, tuple[int, str]]:
+    """chain → (seq, hash) signed by one checkpoint line (a line written before
+    there were several chains signs chain 1 alone)."""
+    if "heads" in record:
+        return {int(c): (int(s), str(h)) for c, (s, h) in record["heads"].items()}
+    return {1: (int(record["seq"]), str(record["hash"]))}
+
+
+def _checkpoint_lines(path: Path) -> list[tuple[int, dict]]:
     if not path.exists():
-        return set()
-    seqs = set()
-    for line in path.read_text(encoding="utf-8").splitlines():
+        return []
+    lines = []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                lines.append((lineno, json.loads(line)))
+            except ValueError:
+                lines.append((lineno, {}))
+    return lines
+
+
+def _checkpointed(path: Path) -> set[tuple[int, int]]:
+    wanted = set()
+    for _lineno, record in _checkpoint_lines(path):
         try:
-            seqs.add(int(json.loads(line)["seq"]))
-        except (ValueError, KeyError, TypeError):
+            wanted |= {(c, s) for c, (s, _h) in _checkpoint_heads(record).items()}
+        except (ValueError, KeyError, TypeError, AttributeError):
             continue
-    return seqs
+    return wanted
 
 
 def _load_key(create: bool) -> Ed25519PrivateKey | None:
@@ -102,61 +133,68 @@ def _load_key(create: bool) -> Ed25519PrivateKey | None:
     return key
 
 
-def _payload(seq: int, hash_: str, at: str) -> bytes:
-    return f"jingmin-audit-checkpoint|{seq}|{hash_}|{at}".encode()
+def _payload(record: dict) -> bytes:
+    if "heads" not in record:  # the single-chain format of earlier lines
+        return (
+            f"jingmin-audit-checkpoint|{record['seq']}|{record['hash']}|{record['at']}"
+        ).encode()
+    heads = "|".join(
+        f"{c}:{s}:{h}" for c, (s, h) in sorted(_checkpoint_heads(record).items())
+    )
+    return f"jingmin-audit-checkpoint-2|{record['at']}|{heads}".encode()
 
 
 def write_checkpoint(*, checkpoint_file: Path | None = None) -> dict:
-    """Sign the current head (after verifying the chain) and append it to the store."""
+    """Sign the end of every chain (after verifying them) and append it to the store."""
     result = verify_chain(checkpoint_file=checkpoint_file)
     if not result.ok:
         raise ValueError("; ".join(result.problems))
     key = _load_key(create=True)
-    at = timezone.now().isoformat()
-    record = {"seq": result.last_seq, "hash": result.last_hash, "at": at}
-    record["signature"] = base64.b64encode(
-        key.sign(_payload(result.last_seq, result.last_hash, at))
-    ).decode()
+    record: dict = {
+        "heads": {str(c): list(end) for c, end in sorted(result.heads.items())},
+        "at": timezone.now().isoformat(),
+    }
+    record["signature"] = base64.b64encode(key.sign(_payload(record))).decode()
     path = checkpoint_file or settings.AUDIT_CHECKPOINT_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a", encoding="utf-8") as fh:
         fh.write(json.dumps(record) + "\n")
         fh.flush()
         os.fsync(fh.fileno())
+    record["events"] = result.events
     return record
 
 
 def _verify_checkpoints(
-    result: VerifyResult, hashes: dict[int, str], path: Path
+    result: VerifyResult, hashes: dict[tuple[int, int], str], path: Path
 ) -> None:
-    if not path.exists():
+    lines = _checkpoint_lines(path)
+    if not lines:
         return
     key = _load_key(create=False)
     if key is None:
         result.fail(f"checkpoints exist in {path} but the signing key is missing")
         return
     public = key.public_key()
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
+    for lineno, record in lines:
         try:
-            cp = json.loads(line)
-            public.verify(
-                base64.b64decode(cp["signature"]),
-                _payload(cp["seq"], cp["hash"], cp["at"]),
-            )
-        except (ValueError, KeyError, InvalidSignature):
+            public.verify(base64.b64decode(record["signature"]), _payload(record))
+            signed = _checkpoint_heads(record)
+        except (ValueError, KeyError, TypeError, AttributeError, InvalidSignature):
             result.fail(f"checkpoint line {lineno} has a bad signature")
             continue
         result.checkpoints += 1
-        seq = cp["seq"]
-        if seq == 0:
-            continue
-        if seq > result.last_seq:
-            result.fail(
-                f"checkpoint line {lineno} signed event #{seq} but the chain ends at #{result.last_seq} (tail cut off)"
-            )
-        elif hashes.get(seq) != cp["hash"]:
-            result.fail(
-                f"event #{seq} differs from checkpoint line {lineno} (chain rewritten)"
-            )
+        for chain, (seq, hash_) in sorted(signed.items()):
+            last = result.end(chain)[0]
+            if seq == 0:
+                continue
+            if seq > last:
+                result.fail(
+                    f"checkpoint line {lineno} signed event #{seq} of chain {chain} "
+                    f"but the chain ends at #{last} (tail cut off)"
+                )
+            elif hashes.get((chain, seq)) != hash_:
+                result.fail(
+                    f"event #{seq} of chain {chain} differs from checkpoint line "
+                    f"{lineno} (chain rewritten)"
+                )

@@ -284,3 +284,39 @@ def test_service_account_subscribes_with_its_token(
     )
     assert response.status_code == 201
     assert WebhookSubscription.objects.get().created_by.username == "svc-zj"
+
+
+def test_events_of_every_chain_are_delivered_once_oldest_first(
+    api, county, building, receiver, monkeypatch
+):
+    """Each audit chain has its own cursor (ADR 140): events written on two chains
+    are all delivered, once, in the order they happened."""
+    from jingmin.api.models import WebhookCursor
+    from jingmin.audit import services
+    from jingmin.audit.models import AuditHead
+
+    hook = receiver()
+    subscribe(api, county["liaison_a"], hook.url)
+    chain = {"id": 1}
+    monkeypatch.setattr(
+        services,
+        "_head",
+        lambda: AuditHead.objects.get_or_create(id=chain["id"])[0],
+    )
+    first = forwarded_appeal(building)
+    chain["id"] = 2
+    second = forwarded_appeal(building)
+    assert webhooks.webhooks_collect() == 4  # submit + forward, twice
+    rows = list(
+        WebhookDelivery.objects.order_by("pk").values_list(
+            "audit_chain", "audit_seq", "payload__appeal__number"
+        )
+    )
+    assert [r[0] for r in rows] == [1, 1, 2, 2]
+    assert [str(r[2]) for r in rows] == [first.number] * 2 + [second.number] * 2
+    ends = dict(WebhookCursor.objects.values_list("id", "audit_seq"))
+    assert ends[1] >= rows[1][1] and ends[2] == rows[3][1]
+    assert webhooks.webhooks_collect() == 0
+    chain["id"] = 1  # the first chain grows again: only the new event is collected
+    forwarded_appeal(building)
+    assert webhooks.webhooks_collect() == 2

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
@@ -47,7 +49,7 @@ def test_changed_event_is_named(chain):
     )
     result = verify_chain()
     assert not result.ok
-    assert f"event #{target.seq} was changed" in result.problems[0]
+    assert f"event #{target.seq} of chain 1 was changed" in result.problems[0]
 
 
 def test_deleted_event_is_named(chain):
@@ -56,7 +58,10 @@ def test_deleted_event_is_named(chain):
     raw("DELETE FROM audit_auditevent WHERE seq = %s", [target.seq])
     result = verify_chain()
     assert not result.ok
-    assert f"events {target.seq}..{target.seq} are missing" in result.problems[0]
+    assert (
+        f"events {target.seq}..{target.seq} of chain 1 are missing"
+        in result.problems[0]
+    )
 
 
 def test_swapped_events_are_named(chain):
@@ -67,23 +72,32 @@ def test_swapped_events_are_named(chain):
     raw("UPDATE audit_auditevent SET seq = %s WHERE seq = -1", [b.seq])
     result = verify_chain()
     assert not result.ok
-    assert f"event #{a.seq} does not follow" in result.problems[0]
+    assert f"event #{a.seq} of chain 1 does not follow" in result.problems[0]
 
 
-def test_cut_tail_is_caught_by_the_signed_checkpoint(chain):
+def test_cut_tail_is_caught_by_the_head_and_the_signed_checkpoint(chain):
     sqlite_only()
     write_checkpoint()
     last = chain.last()
     raw("DELETE FROM audit_auditevent WHERE seq = %s", [last.seq])
     result = verify_chain()
     assert not result.ok
-    assert "tail cut off" in result.problems[0]
+    assert (
+        f"chain 1 ends at #{last.seq - 1} but its head says #{last.seq}"
+        in (result.problems[0])
+    )
+    assert "tail cut off" in result.problems[1]
+    raw("UPDATE audit_audithead SET seq = seq - 1")  # the attacker moves the head too
+    result = verify_chain()
+    assert [p for p in result.problems if "tail cut off" in p]
 
 
 def test_forged_checkpoint_is_refused(chain, settings):
     write_checkpoint()
-    text = settings.AUDIT_CHECKPOINT_FILE.read_text()
-    settings.AUDIT_CHECKPOINT_FILE.write_text(text.replace('"seq": ', '"seq": 1', 1))
+    record = json.loads(settings.AUDIT_CHECKPOINT_FILE.read_text())
+    for end in record["heads"].values():
+        end[0] -= 1  # claim the chain was shorter, keep the signature
+    settings.AUDIT_CHECKPOINT_FILE.write_text(json.dumps(record) + "\n")
     result = verify_chain()
     assert not result.ok and "bad signature" in result.problems[0]
 

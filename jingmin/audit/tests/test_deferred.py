@@ -27,14 +27,14 @@ def test_events_are_linked_in_order_when_the_block_ends():
             first, second = record("one"), record("two")
         assert not head_queries(inside.captured_queries)  # head not locked yet
         assert first.seq is None
-    assert [first.seq, second.seq] == [2, 3]
+    assert second.chain == first.chain and second.seq == first.seq + 1
     assert second.prev_hash == first.hash
     assert list(AuditEvent.objects.values_list("action", flat=True)) == [
         "before",
         "one",
         "two",
     ]
-    assert AuditHead.objects.get().seq == 3
+    assert AuditHead.objects.get(id=second.chain).seq == second.seq
     assert verify_chain().ok
 
 
@@ -62,7 +62,7 @@ def test_nested_blocks_link_once_at_the_outermost_end():
     assert list(AuditEvent.objects.values_list("seq", "action")) == [
         (1, "outer"),
         (2, "inner"),
-    ]
+    ]  # one block, one chain
 
 
 def test_a_failed_block_writes_nothing():
@@ -103,3 +103,63 @@ def test_deferred_chain_needs_a_transaction():
 def test_without_a_block_each_event_is_linked_at_once():
     event = record("now")
     assert event.seq == 1 and AuditEvent.objects.get().hash == event.hash
+
+
+@pytest.mark.django_db(transaction=True)
+def test_writers_take_free_chains_side_by_side_and_each_chain_verifies():
+    """On PostgreSQL a writer whose chain head is locked by a transaction still
+    committing takes another head instead of waiting (ADR 140)."""
+    if not connection.features.has_select_for_update_skip_locked:
+        pytest.skip("one writer at a time: one chain")
+    import threading
+
+    AuditHead.objects.bulk_create(
+        [AuditHead(id=n) for n in range(1, 9)], ignore_conflicts=True
+    )
+    linked, release = threading.Event(), threading.Event()
+    chains = {}
+
+    def slow_writer():
+        try:
+            with transaction.atomic():
+                with deferred_chain():
+                    chains["slow"] = record("slow")
+                linked.set()  # head locked until this transaction commits
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=slow_writer)
+    thread.start()
+    assert linked.wait(10)
+    try:
+        chains["quick"] = record("quick")  # would block on a single chain
+    finally:
+        release.set()
+        thread.join(10)
+    assert chains["quick"].chain != chains["slow"].chain
+    assert chains["quick"].seq == chains["slow"].seq == 1
+    result = verify_chain()
+    assert result.ok and result.events == 2 and len(result.heads) == 2
+
+
+def test_a_second_chain_is_verified_on_its_own(monkeypatch):
+    """Tampering is found per chain: each starts at #1 and is hashed with its number."""
+    from jingmin.audit import services
+
+    record("one")
+    monkeypatch.setattr(
+        services, "_head", lambda: AuditHead.objects.get_or_create(id=2)[0]
+    )
+    two = [record("two-a"), record("two-b")]
+    assert [(e.chain, e.seq) for e in two] == [(2, 1), (2, 2)]
+    result = verify_chain()
+    assert result.ok and result.heads.keys() == {1, 2}
+    if connection.vendor != "sqlite":
+        return  # PostgreSQL refuses the UPDATE below
+    with connection.cursor() as cursor:  # move an event to the other chain
+        cursor.execute(
+            "UPDATE audit_auditevent SET chain = 1, seq = 2 WHERE id = %s", [two[1].pk]
+        )
+    problems = verify_chain().problems
+    assert "event #2 of chain 1 does not follow" in problems[0]

@@ -4,7 +4,7 @@ from jingmin.audit.verification import write_checkpoint
 
 
 class Command(BaseCommand):
-    help = "Verify the chain, then sign its head and append it to the checkpoint store."
+    help = "Verify the chains, then sign their ends and append them to the checkpoint store."
 
     def handle(self, *args, **options):
         try:
@@ -12,5 +12,6 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(f"not signing a broken chain: {exc}") from exc
         self.stdout.write(
-            f"checkpoint: event #{record['seq']} {record['hash'][:16]}… at {record['at']}"
+            f"checkpoint: {record['events']} events in {len(record['heads'])} "
+            f"chain(s) signed at {record['at']}"
         )

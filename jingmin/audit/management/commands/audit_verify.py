@@ -4,7 +4,9 @@ from jingmin.audit.verification import verify_chain
 
 
 class Command(BaseCommand):
-    help = "Recompute the audit hash chain and check it against the signed checkpoints."
+    help = (
+        "Recompute the audit hash chains and check them against the signed checkpoints."
+    )
 
     def handle(self, *args, **options):
         result = verify_chain()
@@ -14,7 +16,11 @@ class Command(BaseCommand):
             raise CommandError(
                 f"audit chain verification failed ({len(result.problems)} problem(s))"
             )
+        ends = ", ".join(
+            f"{chain}#{seq} {hash_[:12]}…"
+            for chain, (seq, hash_) in sorted(result.heads.items())
+        )
         self.stdout.write(
-            f"OK: {result.events} events, head #{result.last_seq} {result.last_hash[:16]}…, "
-            f"{result.checkpoints} signed checkpoint(s) match"
+            f"OK: {result.events} events in {len(result.heads)} chain(s) "
+            f"(ends {ends or '-'}), {result.checkpoints} signed checkpoint(s) match"
         )

@@ -44,6 +44,14 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def _forget_reference_rows():
+    """A test's rows are rolled back without a signal: no process copy outlives it."""
+    from jingmin.core.refcache import forget_all
+
+    forget_all()
+
+
+@pytest.fixture(autouse=True)
 def _isolated_var(settings, tmp_path):
     """Keys, checkpoints, media and outbox in a per-test folder."""
     settings.AUDIT_SIGNING_KEY_FILE = tmp_path / "keys" / "audit.pem"

@@ -27,7 +27,9 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
 from jingmin.core.exceptions import DomainError
+from jingmin.core.refcache import Reference
 from jingmin.core.text import normalize_text
+from jingmin.org.models import BusinessArea, Department, Unit
 
 from .models import Category, ClassifierModel, LabelledText
 
@@ -146,8 +148,24 @@ def classifier_train(*, activate: bool = True) -> TrainResult:
     return TrainResult(row, n_test)
 
 
+_active_row = Reference(
+    lambda: ClassifierModel.objects.filter(active=True).order_by("-version").first(),
+    models=[ClassifierModel],
+)
+# What predict_category hands to the submission, with what routing reads of it.
+_active_categories = Reference(
+    lambda: {
+        c.code: c
+        for c in Category.objects.filter(active=True).select_related(
+            "default_unit", "business_area__department"
+        )
+    },
+    models=[Category, Unit, BusinessArea, Department],
+)
+
+
 def _active_pipeline() -> Pipeline | None:
-    row = ClassifierModel.objects.filter(active=True).order_by("-version").first()
+    row = _active_row.get()
     if row is None:
         return None
     with _lock:
@@ -184,7 +202,5 @@ def predict_category(title: str, body: str) -> tuple[Category | None, float | No
     result = classifier_predict([text_of(title, body)])
     if not result:
         return None, None
-    category = Category.objects.filter(
-        code=result[0].category_code, active=True
-    ).first()
+    category = _active_categories.get().get(result[0].category_code)
     return category, result[0].confidence

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -130,6 +131,7 @@ def _log(
     actor: Any,
     *,
     status_from: str = "",
+    status_to: str = "",
     public_text: str = "",
     note: str = "",
     public: bool = True,
@@ -141,7 +143,7 @@ def _log(
         appeal=appeal,
         action=action,
         status_from=status_from,
-        status_to=appeal.status,
+        status_to=status_to or appeal.status,
         public=public,
         public_text=public_text,
         note=note,
@@ -155,7 +157,10 @@ def _log(
         action=f"appeal.{action}",
         obj=appeal,
         changes={
-            "status": [status_from or appeal.status, appeal.status],
+            "status": [
+                status_from or status_to or appeal.status,
+                status_to or appeal.status,
+            ],
             **(changes or {}),
         },
         request=request,
@@ -299,11 +304,8 @@ def appeal_submit(
     )
     in_county = triage.point_in_county(data.lon, data.lat)
     urgency = data.urgency or (category.urgency if category else Urgency.ORDINARY)
-    for _attempt in range(5):
-        number, secret = tracking_code_new()
-        if not Appeal.objects.filter(number=number).exists():
-            break
-    appeal = Appeal.objects.create(
+    number, secret = tracking_code_new()
+    appeal = Appeal(
         number=number,
         secret_digest=secret_digest(secret),
         kind=data.kind,
@@ -327,6 +329,17 @@ def appeal_submit(
         created_at=now,
         updated_at=now,
     )
+    # Routed before the row is written, so it is written once (ADR 141); the
+    # events still tell both steps.
+    route = triage.route_for(appeal)
+    if route is None:
+        transition_check(appeal, "queue", SYSTEM)
+        appeal.status = S.TRIAGED
+        appeal.triage_due = deadlines.triage_due(now, appeal.urgency)
+    else:
+        transition_check(appeal, "route", SYSTEM)
+        text = _dispatch_fields(appeal, route, now=now)
+    secret = _insert_numbered(appeal, secret)
     for photo in photos:
         token = uuid.uuid4().hex
         attachment = Attachment(
@@ -348,6 +361,7 @@ def appeal_submit(
         appeal,
         "submit",
         actor,
+        status_to=S.RECEIVED,
         public_text=_("您的诉求已受理，编号 %(n)s。") % {"n": appeal.number},
         changes={
             "source": appeal.source,
@@ -359,12 +373,7 @@ def appeal_submit(
         request=request,
         now=now,
     )
-    route = triage.route_for(appeal)
     if route is None:
-        transition_check(appeal, "queue", SYSTEM)
-        appeal.status = S.TRIAGED
-        appeal.triage_due = deadlines.triage_due(now, appeal.urgency)
-        _save(appeal, now, "status", "triage_due")
         _log(
             appeal,
             "queue",
@@ -375,9 +384,47 @@ def appeal_submit(
             now=now,
         )
     else:
-        transition_check(appeal, "route", SYSTEM)
-        _dispatch(appeal, route, actor=SYSTEM, action="route", now=now)
-    return Submitted(appeal, f"{number}-{secret}")
+        _dispatch_log(appeal, route, text, actor=SYSTEM, action="route", now=now)
+    return Submitted(appeal, f"{appeal.number}-{secret}")
+
+
+def _insert_numbered(appeal: Appeal, secret: str) -> str:
+    """Write a new appeal under its random number, drawing another number and
+    secret if the number is taken (the unique index says so: no look-up first);
+    returns the secret that goes with the number written."""
+    for attempt in range(5):
+        try:
+            with transaction.atomic():
+                appeal.save(force_insert=True)
+            return secret
+        except IntegrityError:
+            if attempt == 4 or not Appeal.objects.filter(number=appeal.number).exists():
+                raise
+            appeal.pk = None
+            appeal.number, secret = tracking_code_new()
+            appeal.secret_digest = secret_digest(secret)
+    raise AssertionError("unreachable")
+
+
+DISPATCH_FIELDS = (
+    "triage_class",
+    "triage_due",
+    "paused_at",
+    "paused_seconds",
+    "info_due",
+    "dispatched_at",
+    "accept_due",
+    "reply_due",
+    "close_due",
+    "escalated_at",
+    "accepted_at",
+    "designated",
+    "status",
+    "forwarded_to",
+    "unit",
+    "objection_due",
+    "triage_explanation",
+)
 
 
 def _dispatch(
@@ -393,6 +440,29 @@ def _dispatch(
 ) -> None:
     """Send to a unit (派单) or a department (转办) and start the clocks."""
     status_from = appeal.status
+    text = _dispatch_fields(appeal, route, now=now, designated=designated)
+    _save(appeal, now, *DISPATCH_FIELDS)
+    _dispatch_log(
+        appeal,
+        route,
+        text,
+        actor=actor,
+        action=action,
+        now=now,
+        status_from=status_from,
+        note=note,
+        request=request,
+    )
+
+
+def _dispatch_fields(
+    appeal: Appeal,
+    route: triage.Route,
+    *,
+    now: dt.datetime,
+    designated: bool | None = None,
+) -> str:
+    """Set what dispatching changes (DISPATCH_FIELDS); returns the explanation."""
     appeal.triage_class = route.triage_class
     appeal.triage_due = None
     if appeal.paused_at is not None:  # re-dispatched while waiting for the citizen
@@ -429,27 +499,22 @@ def _dispatch(
     if appeal.outside_county:
         text += _("（您标注的位置不在本县范围内，已按问题类别安排办理。）")
     appeal.triage_explanation = text
-    _save(
-        appeal,
-        now,
-        "triage_class",
-        "triage_due",
-        "paused_at",
-        "paused_seconds",
-        "info_due",
-        "dispatched_at",
-        "accept_due",
-        "reply_due",
-        "close_due",
-        "escalated_at",
-        "accepted_at",
-        "designated",
-        "status",
-        "forwarded_to",
-        "unit",
-        "objection_due",
-        "triage_explanation",
-    )
+    return text
+
+
+def _dispatch_log(
+    appeal: Appeal,
+    route: triage.Route,
+    text: str,
+    *,
+    actor: Any,
+    action: str,
+    now: dt.datetime,
+    status_from: str = S.RECEIVED,
+    note: str = "",
+    request: Any = None,
+) -> None:
+    """The event of a dispatch (and the citizen's message when it is forwarded)."""
     _log(
         appeal,
         action,

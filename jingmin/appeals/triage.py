@@ -12,7 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jingmin.org.models import Department, Unit
-from jingmin.org.selectors import bureau_get, command_centre, unit_id_for_point
+from jingmin.org.selectors import (
+    bureau_get,
+    command_centre,
+    unit_id_for_point,
+    unit_kept,
+)
 
 from .models import Appeal, Category
 
@@ -112,7 +117,7 @@ def route_for(appeal: Appeal) -> Route | None:
     if appeal.lon is not None and not appeal.outside_county:
         unit_id = unit_id_for_point(appeal.lon, appeal.lat)
         if unit_id is not None:
-            return Route(T.POLICE_DUTY, unit=Unit.objects.get(pk=unit_id))
+            return Route(T.POLICE_DUTY, unit=unit_kept(unit_id))
     if default is not None and default.is_active:
         return Route(T.POLICE_DUTY, unit=default)
     centre = command_centre()

@@ -8,6 +8,7 @@ import time
 from django.db.models import Count, Max
 
 from jingmin.core.geo import JurisdictionIndex, geometry_from_geojson
+from jingmin.core.refcache import Reference
 
 from .models import Bureau, BusinessArea, Department, Unit
 
@@ -57,6 +58,16 @@ def reset_jurisdiction_index() -> None:
 def unit_for_point(lon: float, lat: float) -> Unit | None:
     unit_id = jurisdiction_index().lookup(lon, lat)
     return Unit.objects.get(pk=unit_id) if unit_id is not None else None
+
+
+_units = Reference(lambda: {u.pk: u for u in Unit.objects.all()}, models=[Unit])
+
+
+def unit_kept(pk: int) -> Unit:
+    """The unit, from the process's copy (read-only; see core.refcache): what the
+    routing of every submission reads."""
+    unit = _units.get().get(pk)
+    return unit if unit is not None else Unit.objects.get(pk=pk)
 
 
 def unit_id_for_point(lon: float, lat: float) -> int | None:

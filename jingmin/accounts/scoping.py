@@ -51,18 +51,40 @@ def is_staff_member(user: Any) -> bool:
     )
 
 
+def _rule(user: Any, policy: ScopePolicy) -> tuple[str, Any]:
+    """Which rows of a model with ``policy`` the user sees: ("all", None), ("unit",
+    unit id), ("department", department id) or ("none", None)."""
+    if not is_staff_member(user):
+        return "none", None
+    if user.role in policy.global_roles:
+        return "all", None
+    if user.role in policy.unit_roles and policy.unit and user.unit_id:
+        return "unit", user.unit_id
+    if user.role == Role.LIAISON and policy.department and user.department_id:
+        return "department", user.department_id
+    return "none", None
+
+
 def visible(user: Any, queryset: models.QuerySet[M]) -> models.QuerySet[M]:
     """Rows of ``queryset`` that ``user`` may see."""
     policy = _policy(queryset.model)
-    if not is_staff_member(user):
-        return queryset.none()
-    if user.role in policy.global_roles:
+    kind, value = _rule(user, policy)
+    if kind == "all":
         return queryset
-    if user.role in policy.unit_roles and policy.unit and user.unit_id:
-        return queryset.filter(**{policy.unit: user.unit_id})
-    if user.role == Role.LIAISON and policy.department and user.department_id:
-        return queryset.filter(**{policy.department: user.department_id})
+    if kind == "unit":
+        return queryset.filter(**{policy.unit: value})
+    if kind == "department":
+        return queryset.filter(**{policy.department: value})
     return queryset.none()
+
+
+def visible_key(user: Any, model: type[models.Model]) -> str:
+    """Names the rows of ``model`` that ``visible`` lets ``user`` see, without
+    building a query (e.g. "appeals.appeal:unit:7"): users with the same key see the
+    same rows, so whatever is kept for one of them under it may be shown to another
+    (ADR 130)."""
+    kind, value = _rule(user, _policy(model))
+    return f"{model._meta.label_lower}:{kind}" + (f":{value}" if value else "")
 
 
 def get_visible_or_404(user: Any, queryset: models.QuerySet[M], **lookup: Any) -> M:

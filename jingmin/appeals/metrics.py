@@ -16,7 +16,7 @@ import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -366,25 +366,56 @@ def generation() -> str:
     return last.isoformat() if last else "-"
 
 
+# The active formula and the newest refresh in one round trip, without compiling a
+# queryset (the dashboard asks both on every view). Constant SQL; the tables are
+# those of RateFormula and MonthlyAggregate (a test checks the names).
+FORMULA_AND_GENERATION_SQL = (
+    "SELECT f.*, (SELECT MAX(a.refreshed_at) FROM appeals_monthlyaggregate a)"
+    " AS last_refresh FROM appeals_rateformula f WHERE f.active"
+    " ORDER BY f.version DESC LIMIT 1"
+)
+
+
+def formula_and_generation() -> tuple[RateFormula, str]:
+    """``formula_active()`` and ``generation()`` in one query."""
+    for formula in RateFormula.objects.raw(FORMULA_AND_GENERATION_SQL):
+        last = formula.last_refresh  # a datetime, or text on SQLite
+        if last is None:
+            return formula, "-"
+        return formula, last.isoformat() if hasattr(last, "isoformat") else str(last)
+    return formula_active(), generation()
+
+
+class DashboardFigures(NamedTuple):
+    rows: list[Figures]
+    total: Figures
+    formula: RateFormula
+    key: str | None
+    """The cache key of these figures (None: nothing to show): it names the
+    aggregates' generation, the formula, the grouping, the months, the scope and
+    the language, so whatever is kept under a key derived from it (the rendered
+    table, ADR 130) is as fresh and as narrow as the figures themselves."""
+
+
 def dashboard_figures(
     *,
     viewer: Any,
     group_by: str = "unit",
     month_from: dt.date | None = None,
     month_to: dt.date | None = None,
-) -> tuple[list[Figures], Figures, RateFormula]:
+) -> DashboardFigures:
     """``metrics_report`` limited to the viewer's ``figures_scope``, kept in the
     cache under the aggregates' generation, the formula and the scope: a cached
     table is always the table the aggregates give now (ADR 097)."""
-    formula = formula_active()
+    formula, current = formula_and_generation()
     scope = figures_scope(viewer)
     if scope is None:
         empty = Figures(
             _("合计"), None, dict.fromkeys(COUNTS, 0), {}, formula.definition
         )
-        return [], empty, formula
+        return DashboardFigures([], empty, formula, None)
     parts = [
-        generation(),
+        current,
         formula.pk,
         formula.version,
         formula.definition,
@@ -407,7 +438,7 @@ def dashboard_figures(
         )
         cache.set(key, found, FIGURES_CACHE_SECONDS)
     rows, total = found
-    return rows, total, formula
+    return DashboardFigures(rows, total, formula, key)
 
 
 @transaction.atomic

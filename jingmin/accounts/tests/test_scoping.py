@@ -90,3 +90,28 @@ def test_personal_data_rights(county, unit_policy, department_policy):
 def test_model_without_policy_cannot_be_shown(county):
     with pytest.raises(TypeError):
         scoping.visible(county["supervisor"], Department.objects.all())
+
+
+def _sql(user, model) -> str:
+    query = scoping.visible(user, model.objects.all()).query
+    return "none" if query.is_empty() else str(query)
+
+
+def test_visible_key_names_exactly_the_rows_visible_gives(county):
+    """Users share a key exactly when ``visible`` gives them the same query, for
+    models of different policies (ADR 130: kept pages are keyed by it)."""
+    from jingmin.appeals.models import Appeal
+    from jingmin.mediation.models import Dispute
+
+    users = [*county.users.values(), AnonymousUser()]
+    for model in (Appeal, Dispute):
+        for one in users:
+            for other in users:
+                same_key = scoping.visible_key(one, model) == scoping.visible_key(
+                    other, model
+                )
+                same_rows = _sql(one, model) == _sql(other, model)
+                assert same_key == same_rows, (model, one, other)
+    assert scoping.visible_key(county["leader_a"], Appeal) == (
+        f"appeals.appeal:unit:{county.sta.pk}"
+    )

@@ -454,7 +454,7 @@ def test_dashboard_query_budget(client_for, handled, django_assert_max_num_queri
     c = client_for(handled["supervisor"])
     with django_assert_max_num_queries(16):  # cold: figures, trends computed
         c.get(url)
-    with django_assert_max_num_queries(8):  # warm: both from the cache
+    with django_assert_max_num_queries(4):  # warm: kept parts (ADR 130)
         c.get(url)
 
 

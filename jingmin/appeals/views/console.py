@@ -5,18 +5,23 @@ through one service."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import uuid
 from collections.abc import Callable
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models.signals import post_delete, post_save
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import cached_property
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -26,6 +31,8 @@ from jingmin.accounts.roles import Role
 from jingmin.core.csvsafe import safe_writer
 from jingmin.core.exceptions import DomainError, NotFound
 from jingmin.core.idempotency import idempotent
+from jingmin.org.models import Unit
+from jingmin.portal.pagecache import stamp_bump, stamp_get
 
 from .. import metrics, selectors, services
 from ..forms import (
@@ -48,6 +55,7 @@ from ..forms import (
 from ..models import (
     Appeal,
     Attachment,
+    Category,
     Extension,
     FollowUp,
     ProblemOfMonth,
@@ -531,51 +539,170 @@ def _dashboard_rows(form: DashboardForm) -> tuple[str, list[metrics.Figures], di
     return group_by, rows, filters
 
 
+# The parts of the dashboard that are the same for everyone who sees them are kept
+# rendered (ADR 130): the figures (title, filters, cards, chart, table) under the
+# figures' own cache key (generation, formula, grouping, months, scope, language)
+# and the query string; the problem-of-the-month form (its category and unit
+# selects) per language until a category or a unit changes.
+PAGE_SECONDS = metrics.FIGURES_CACHE_SECONDS
+CHOICES_STAMP = "appeals:stamp:form-choices"
+
+
+def _choices_changed(**_kwargs) -> None:
+    stamp_bump(CHOICES_STAMP)
+
+
+for _model in (Category, Unit):
+    _uid = f"appeals-dashboard-choices-{_model.__name__}"
+    post_save.connect(_choices_changed, sender=_model, dispatch_uid=_uid)
+    post_delete.connect(_choices_changed, sender=_model, dispatch_uid=_uid)
+
+
+def _figures_html(
+    form: DashboardForm, figures: metrics.DashboardFigures, query: str
+) -> tuple[str, str]:
+    """(the figures part of the page, the publish form's hidden fields): nothing
+    in them depends on who asks beyond the scope in ``figures.key``."""
+
+    def render_parts() -> tuple[str, str]:
+        rows, total = figures.rows, figures.total
+        top = max((r.volume for r in rows), default=0) or 1
+        html = render_to_string(
+            "appeals/console/_dashboard_figures.html",
+            {
+                "form": form,
+                "rows": rows,
+                "bars": [
+                    {
+                        "label": r.label,
+                        "volume": r.volume,
+                        "width": round(300 * r.volume / top),
+                        "y": 22 * i,
+                        "ty": 22 * i + 14,
+                    }
+                    for i, r in enumerate(rows[:20])
+                ],
+                "chart_height": 22 * min(len(rows), 20) + 4,
+                "total": total,
+                "formula": figures.formula,
+                "query": query,
+            },
+        )
+        hidden = "".join(field.as_hidden() for field in form)
+        return html, hidden
+
+    if figures.key is None:
+        return render_parts()
+    digest = hashlib.sha256(query.encode()).hexdigest()[:32]
+    key = f"{figures.key}:html:{digest}"
+    parts = cache.get(key)
+    if parts is None:
+        parts = render_parts()
+        cache.set(key, parts, PAGE_SECONDS)
+    return parts
+
+
+# what the overdue list shows (not the citizen's contact details: no decryption)
+OVERDUE_FIELDS = (
+    "pk",
+    "number",
+    "title",
+    "reply_due",
+    "created_at",
+    "unit__name",
+    "forwarded_to__name",
+)
+
+
+# what a problem-of-the-month card shows (not the unit's jurisdiction polygon)
+PROBLEM_FIELDS = (
+    "month",
+    "title",
+    "place",
+    "plan",
+    "public_result",
+    "status",
+    "owner_unit__name",
+)
+
+
+def _recent_html(viewer) -> str:
+    """This week's rising problems and the overdue appeals the viewer may see,
+    kept a minute per scope of appeals (like the trends themselves, ADR 097)."""
+    analyst = viewer.role == R.ANALYST  # the county's trends, no appeal
+    key = ":".join(
+        (
+            "appeals:dashboard:recent",
+            scoping.visible_key(viewer, Appeal),
+            "county-trends" if analyst else "",
+            translation.get_language() or "",
+            str(timezone.localdate()),
+        )
+    )
+    html = cache.get(key)
+    if html is None:
+        overdue = (
+            selectors.overdue_for(viewer=viewer)
+            .select_related(None)
+            .select_related("unit", "forwarded_to")
+            .only(*OVERDUE_FIELDS)[:20]
+        )
+        html = render_to_string(
+            "appeals/console/_dashboard_recent.html",
+            {
+                "trends": selectors.trends_weekly(viewer=viewer, cached=True),
+                "overdue": list(overdue),
+            },
+        )
+        cache.set(key, html, selectors.TRENDS_CACHE_SECONDS)
+    return html
+
+
+def _problem_form_html() -> str:
+    """The fields of an empty problem-of-the-month form (two long selects)."""
+    stamp = stamp_get(CHOICES_STAMP)
+    key = f"appeals:dashboard:problem-form:{translation.get_language()}:{stamp}"
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string("appeals/_field.html", {"form": ProblemForm()})
+        cache.set(key, html, PAGE_SECONDS)
+    return html
+
+
 @staff_required(*DASHBOARD_ROLES)
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Figures limited to the viewer's scope (a leader sees the own unit only),
-    cached per scope under the aggregates' generation (ADR 097)."""
+    cached per scope under the aggregates' generation (ADR 097), kept rendered
+    (ADR 130)."""
     form = DashboardForm(request.GET or None)
     group_by, filters = _dashboard_params(form)
-    rows, total, formula = metrics.dashboard_figures(
+    figures = metrics.dashboard_figures(
         viewer=request.user, group_by=group_by, **filters
     )
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
-        return _export(rows, fmt, group_by, formula)
-    top = max((r.volume for r in rows), default=0) or 1
+        return _export(figures.rows, fmt, group_by, figures.formula)
     query = request.GET.copy()
     query.pop("format", None)
+    figures_html, hidden_html = _figures_html(form, figures, query.urlencode())
+    supervisor = request.user.role == R.SUPERVISOR
     return render(
         request,
         "appeals/console/dashboard.html",
         {
-            "form": form,
-            "rows": rows,
-            "bars": [
-                {
-                    "label": r.label,
-                    "volume": r.volume,
-                    "width": round(300 * r.volume / top),
-                    "y": 22 * i,
-                    "ty": 22 * i + 14,
-                }
-                for i, r in enumerate(rows[:20])
-            ],
-            "chart_height": 22 * min(len(rows), 20) + 4,
-            "total": total,
-            "formula": formula,
+            "figures_html": mark_safe(figures_html),  # noqa: S308 (rendered above)
+            "hidden_html": mark_safe(hidden_html),  # noqa: S308
+            "rows": figures.rows,
+            "total": figures.total,
+            "formula": figures.formula,
             "group_by": group_by,
-            "query": query.urlencode(),
-            "trends": selectors.trends_weekly(viewer=request.user, cached=True),
-            "overdue": list(selectors.overdue_for(viewer=request.user)[:20]),
-            "problems": ProblemOfMonth.objects.select_related("owner_unit", "category")[
-                :12
-            ],
-            "problem_form": ProblemForm()
-            if request.user.role == R.SUPERVISOR
+            "recent_html": mark_safe(_recent_html(request.user)),  # noqa: S308
+            "problems": ProblemOfMonth.objects.select_related("owner_unit").only(
+                *PROBLEM_FIELDS
+            )[:12],
+            "problem_form_html": mark_safe(_problem_form_html())  # noqa: S308
+            if supervisor
             else None,
-            "result_form": ProblemResultForm(),
         },
     )
 

@@ -15,6 +15,11 @@ view chooses, together with the *stamp* it was made under: a value in the cache
 that the owner of the data replaces when the data changes (``stamp_bump``), so
 every shell made before is ignored from then on. Shells also expire after
 ``seconds`` for what no stamp follows (statistics shown on the page).
+
+When the cache is shared (Redis), each process also keeps the shells it served
+and trusts its copy of a stamp for ``LOCAL_SECONDS``: a kept page is then
+answered without a round trip, and a change made in another process shows within
+that time (at once in the process that made it; docs/decisions/124).
 """
 
 from __future__ import annotations
@@ -22,11 +27,15 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -34,6 +43,54 @@ from django.utils.translation import get_language
 
 CSRF_INPUT = re.compile(r'(name="csrfmiddlewaretoken" value=")([^"]+)(")')
 DEFAULT_SECONDS = 600
+LOCAL_SECONDS = 2.0  # a process trusts its copy of a stamp this long (shared cache)
+LOCAL_PAGES = 256  # shells a process keeps beside the shared cache
+
+
+class _Local:
+    """This process's copies: stamps (until a monotonic time) and shells (LRU)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.stamps: dict[str, tuple[float, str]] = {}
+        self.pages: OrderedDict[str, tuple] = OrderedDict()
+
+    def stamp(self, stamp_key: str) -> str | None:
+        kept = self.stamps.get(stamp_key)
+        if kept is not None and kept[0] > time.monotonic():
+            return kept[1]
+        return None
+
+    def keep_stamp(self, stamp_key: str, stamp: str) -> None:
+        self.stamps[stamp_key] = (time.monotonic() + LOCAL_SECONDS, stamp)
+
+    def page(self, page_key: str) -> tuple | None:
+        with self.lock:
+            entry = self.pages.get(page_key)
+            if entry is not None:
+                self.pages.move_to_end(page_key)
+            return entry
+
+    def keep_page(self, page_key: str, entry: tuple) -> None:
+        with self.lock:
+            self.pages[page_key] = entry
+            self.pages.move_to_end(page_key)
+            while len(self.pages) > LOCAL_PAGES:
+                self.pages.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.stamps.clear()
+            self.pages.clear()
+
+
+_local = _Local()
+
+
+def _shared() -> bool:
+    """Whether the cache is shared between processes (else it is this process's
+    own and needs no copy in front of it)."""
+    return not isinstance(caches["default"], LocMemCache)
 
 
 def stamp_get(stamp_key: str) -> str:
@@ -51,6 +108,7 @@ def stamp_bump(stamp_key: str) -> None:
     (a page rendered between the change and the commit would keep the old data)."""
 
     def bump() -> None:
+        _local.stamps.pop(stamp_key, None)
         cache.set(stamp_key, secrets.token_hex(8), None)
 
     bump()
@@ -94,18 +152,42 @@ def cached_page(
     if not anonymous_plain(request):
         return render()
     page_key = _cache_key(name, key)
+    shared = _shared()
+    if shared:
+        stamp = _local.stamp(stamp_key)
+        entry = _local.page(page_key) if stamp is not None else None
+        if _fresh(entry, stamp):
+            return _from_shell(request, entry)
     found = cache.get_many([stamp_key, page_key])
     stamp = found.get(stamp_key)
     entry = found.get(page_key)
-    if stamp is not None and entry is not None and entry[0] == stamp:
+    if shared and stamp is not None:
+        _local.keep_stamp(stamp_key, stamp)
+    if _fresh(entry, stamp):
+        if shared:
+            _local.keep_page(page_key, entry)
         return _from_shell(request, entry)
     if stamp is None:
         stamp = stamp_get(stamp_key)
     response = render()
     shell = _shell(request, response)
     if shell is not None:
-        cache.set(page_key, (stamp, *shell), seconds)
+        entry = (stamp, *shell, time.time() + seconds)
+        cache.set(page_key, entry, seconds)
+        if shared:
+            _local.keep_page(page_key, entry)
     return response
+
+
+def _fresh(entry: tuple | None, stamp: str | None) -> bool:
+    """A shell made under the current stamp and not past its time."""
+    return (
+        entry is not None
+        and stamp is not None
+        and len(entry) == 6
+        and entry[0] == stamp
+        and entry[5] > time.time()
+    )
 
 
 def _shell(request: HttpRequest, response: HttpResponse) -> tuple | None:
@@ -142,7 +224,7 @@ def _shell(request: HttpRequest, response: HttpResponse) -> tuple | None:
 
 
 def _from_shell(request: HttpRequest, entry: tuple) -> HttpResponse:
-    _stamp, html, content_type, nonce_mark, csrf_mark = entry
+    _stamp, html, content_type, nonce_mark, csrf_mark, _expires = entry
     if nonce_mark is not None:
         html = html.replace(nonce_mark.encode(), str(request.csp_nonce).encode())
     if csrf_mark is not None:

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -304,7 +303,11 @@ def appeal_submit(
     )
     in_county = triage.point_in_county(data.lon, data.lat)
     urgency = data.urgency or (category.urgency if category else Urgency.ORDINARY)
-    number, secret = tracking_code_new()
+    for _attempt in range(5):
+        # one indexed look-up: cheaper than a savepoint around the insert
+        number, secret = tracking_code_new()
+        if not Appeal.objects.filter(number=number).exists():
+            break
     appeal = Appeal(
         number=number,
         secret_digest=secret_digest(secret),
@@ -339,7 +342,7 @@ def appeal_submit(
     else:
         transition_check(appeal, "route", SYSTEM)
         text = _dispatch_fields(appeal, route, now=now)
-    secret = _insert_numbered(appeal, secret)
+    appeal.save(force_insert=True)
     for photo in photos:
         token = uuid.uuid4().hex
         attachment = Attachment(
@@ -385,25 +388,7 @@ def appeal_submit(
         )
     else:
         _dispatch_log(appeal, route, text, actor=SYSTEM, action="route", now=now)
-    return Submitted(appeal, f"{appeal.number}-{secret}")
-
-
-def _insert_numbered(appeal: Appeal, secret: str) -> str:
-    """Write a new appeal under its random number, drawing another number and
-    secret if the number is taken (the unique index says so: no look-up first);
-    returns the secret that goes with the number written."""
-    for attempt in range(5):
-        try:
-            with transaction.atomic():
-                appeal.save(force_insert=True)
-            return secret
-        except IntegrityError:
-            if attempt == 4 or not Appeal.objects.filter(number=appeal.number).exists():
-                raise
-            appeal.pk = None
-            appeal.number, secret = tracking_code_new()
-            appeal.secret_digest = secret_digest(secret)
-    raise AssertionError("unreachable")
+    return Submitted(appeal, f"{number}-{secret}")
 
 
 DISPATCH_FIELDS = (

@@ -17,6 +17,16 @@ def heads_create(apps, schema_editor):
     )
 
 
+def refuse_several_chains(apps, schema_editor):
+    """Going back to one chain would renumber events of the other chains into
+    chain 1 and break it: refuse while any exist."""
+    event = apps.get_model("audit", "AuditEvent")
+    if event.objects.exclude(chain=1).exists():
+        raise RuntimeError(
+            "audit events exist on chains other than 1: cannot go back to one chain"
+        )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("audit", "0003_refuse_truncate"),
@@ -47,5 +57,5 @@ class Migration(migrations.Migration):
             name="seq",
             field=models.BigIntegerField(verbose_name="序号"),
         ),
-        migrations.RunPython(heads_create, migrations.RunPython.noop),
+        migrations.RunPython(heads_create, refuse_several_chains),
     ]

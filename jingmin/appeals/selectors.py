@@ -351,12 +351,70 @@ def appeal_by_number_and_phone(number: str, phone_tail: str) -> Appeal | None:
     return appeal
 
 
+# What the citizen's status page reads of an appeal: no personal data to decrypt,
+# no unit jurisdiction (a large JSON) to parse, nothing the page does not show.
+STATUS_FIELDS = (
+    "number",
+    "secret_digest",
+    "kind",
+    "title",
+    "status",
+    "created_at",
+    "triage_class",
+    "triage_explanation",
+    "reply_due",
+    "outside_county",
+    "category__name",
+    "unit__name",
+    "forwarded_to__name",
+    "forwarded_to__contact_phone",
+)
+
+
+def appeal_for_status(code: str) -> Appeal | None:
+    """The appeal of a full tracking code with only what ``public_view`` reads
+    (the tracking page's look-up; one indexed query). The instance is for reading:
+    use ``appeal_by_tracking_code`` for one to act on."""
+    number, secret = tracking_code_split(code)
+    if not number or not secret:
+        return None
+    appeal = (
+        Appeal.objects.filter(number=number)
+        .select_related("category", "unit", "forwarded_to")
+        .only(*STATUS_FIELDS)
+        .order_by()
+        .first()
+    )
+    if appeal is None or not tracking_code_matches(appeal, secret):
+        return None
+    return appeal
+
+
 def public_view(appeal: Appeal) -> dict[str, Any]:
     """What the citizen's tracking page and the track API show. No personal data
-    beyond what the citizen typed, no staff names."""
-    reply = appeal.replies.filter(status=Reply.Status.APPROVED).last()
-    rated = reply is not None and appeal.followups.filter(reply=reply).exists()
+    beyond what the citizen typed, no staff names. Two queries: the latest approved
+    reply with whether it was rated, and the public history."""
+    from django.db.models import Exists, OuterRef
+
+    from .models import FollowUp
+
+    reply = (
+        Reply.objects.filter(appeal_id=appeal.pk, status=Reply.Status.APPROVED)
+        .annotate(
+            rated=Exists(
+                FollowUp.objects.filter(appeal_id=appeal.pk, reply_id=OuterRef("pk"))
+            )
+        )
+        .order_by("-created_at", "-pk")
+        .values("body", "approved_at", "rated")
+        .first()
+    )
     handler = appeal.forwarded_to or appeal.unit
+    history = (
+        AppealEvent.objects.filter(appeal_id=appeal.pk, public=True)
+        .order_by("created_at", "pk")
+        .values_list("created_at", "actor_label", "public_text")
+    )
     return {
         "number": appeal.number,
         "kind": appeal.get_kind_display(),
@@ -374,13 +432,12 @@ def public_view(appeal: Appeal) -> dict[str, Any]:
         "reply_due": appeal.reply_due if appeal.is_open else None,
         "outside_county": appeal.outside_county,
         "history": [
-            {"time": e.created_at, "by": e.actor_label, "text": e.public_text}
-            for e in appeal.events.filter(public=True)
+            {"time": time_, "by": by, "text": text} for time_, by, text in history
         ],
-        "reply": reply.body if reply else "",
-        "replied_at": reply.approved_at if reply else None,
+        "reply": reply["body"] if reply else "",
+        "replied_at": reply["approved_at"] if reply else None,
         "can_rate": reply is not None
-        and not rated
+        and not reply["rated"]
         and appeal.status in (S.REPLIED, S.CLOSED),
         "info_requested": appeal.status == S.INFO_REQUESTED,
     }

@@ -128,7 +128,7 @@ def _lookup(request: HttpRequest, form: TrackForm) -> Appeal | None:
         phone_tail_number=None if data.get("code") else data["number"],
     )
     if data.get("code"):
-        appeal = selectors.appeal_by_tracking_code(data["code"])
+        appeal = selectors.appeal_for_status(data["code"])
     else:
         appeal = selectors.appeal_by_number_and_phone(
             data["number"], data["phone_tail"]
@@ -154,12 +154,12 @@ def _status_page(
     view = selectors.public_view(appeal)
     if remember is not None:
         _remember(request, appeal, remember, view)
-    context = {
-        "view": view,
-        "rate_form": extra.pop("rate_form", None) or RateForm(),
-        "info_form": extra.pop("info_form", None) or TextForm(),
-        **extra,
-    }
+    context = {"view": view, **extra}
+    # the forms only when the page shows them
+    if view["can_rate"] and "rate_form" not in context:
+        context["rate_form"] = RateForm()
+    if view["info_requested"] and "info_form" not in context:
+        context["info_form"] = TextForm()
     return render(request, "appeals/public/status.html", context)
 
 

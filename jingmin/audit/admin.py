@@ -6,8 +6,9 @@ from .models import AuditEvent
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
     list_display = [
-        "seq",
         "created_at",
+        "chain",
+        "seq",
         "actor_label",
         "action",
         "object_type",

@@ -375,16 +375,42 @@ def appeal_for_status(code: str) -> Appeal | None:
     """The appeal of a full tracking code with only what ``public_view`` reads
     (the tracking page's look-up; one indexed query). The instance is for reading:
     use ``appeal_by_tracking_code`` for one to act on."""
+    from django.db.models import Exists, OuterRef, Subquery
+
+    from .models import FollowUp
+
     number, secret = tracking_code_split(code)
     if not number or not secret:
         return None
-    appeal = (
+    # the latest approved reply and whether it was rated come along, so that
+    # public_view needs one query more (the history), not two (ADR 125)
+    latest = Reply.objects.filter(
+        appeal_id=OuterRef("pk"), status=Reply.Status.APPROVED
+    ).order_by("-created_at", "-pk")[:1]
+    found = list(
         Appeal.objects.filter(number=number)
         .select_related("category", "unit", "forwarded_to")
         .only(*STATUS_FIELDS)
-        .order_by()
-        .first()
+        .annotate(
+            reply_body=Subquery(latest.values("body")),
+            reply_approved_at=Subquery(latest.values("approved_at")),
+            reply_rated=Exists(
+                FollowUp.objects.filter(
+                    appeal_id=OuterRef("pk"),
+                    reply_id=Subquery(
+                        Reply.objects.filter(
+                            appeal_id=OuterRef(OuterRef("pk")),
+                            status=Reply.Status.APPROVED,
+                        )
+                        .order_by("-created_at", "-pk")
+                        .values("pk")[:1]
+                    ),
+                )
+            ),
+        )
+        .order_by()[:1]
     )
+    appeal = found[0] if found else None
     if appeal is None or not tracking_code_matches(appeal, secret):
         return None
     return appeal
@@ -393,22 +419,36 @@ def appeal_for_status(code: str) -> Appeal | None:
 def public_view(appeal: Appeal) -> dict[str, Any]:
     """What the citizen's tracking page and the track API show. No personal data
     beyond what the citizen typed, no staff names. Two queries: the latest approved
-    reply with whether it was rated, and the public history."""
+    reply with whether it was rated (none when ``appeal_for_status`` read it along),
+    and the public history."""
     from django.db.models import Exists, OuterRef
 
     from .models import FollowUp
 
-    reply = (
-        Reply.objects.filter(appeal_id=appeal.pk, status=Reply.Status.APPROVED)
-        .annotate(
-            rated=Exists(
-                FollowUp.objects.filter(appeal_id=appeal.pk, reply_id=OuterRef("pk"))
-            )
+    if hasattr(appeal, "reply_body"):  # read along with the appeal (appeal_for_status)
+        reply = (
+            {
+                "body": appeal.reply_body,
+                "approved_at": appeal.reply_approved_at,
+                "rated": appeal.reply_rated,
+            }
+            if appeal.reply_body is not None
+            else None
         )
-        .order_by("-created_at", "-pk")
-        .values("body", "approved_at", "rated")
-        .first()
-    )
+    else:
+        reply = (
+            Reply.objects.filter(appeal_id=appeal.pk, status=Reply.Status.APPROVED)
+            .annotate(
+                rated=Exists(
+                    FollowUp.objects.filter(
+                        appeal_id=appeal.pk, reply_id=OuterRef("pk")
+                    )
+                )
+            )
+            .order_by("-created_at", "-pk")
+            .values("body", "approved_at", "rated")
+            .first()
+        )
     handler = appeal.forwarded_to or appeal.unit
     history = (
         AppealEvent.objects.filter(appeal_id=appeal.pk, public=True)

@@ -397,23 +397,26 @@ class DashboardFigures(NamedTuple):
     table, ADR 130) is as fresh and as narrow as the figures themselves."""
 
 
-def dashboard_figures(
+class FiguresKey(NamedTuple):
+    key: str | None
+    """None: the viewer has no figures (``figures_scope`` is None)."""
+    formula: RateFormula
+    scope: dict[str, int] | None
+
+
+def figures_key(
     *,
     viewer: Any,
     group_by: str = "unit",
     month_from: dt.date | None = None,
     month_to: dt.date | None = None,
-) -> DashboardFigures:
-    """``metrics_report`` limited to the viewer's ``figures_scope``, kept in the
-    cache under the aggregates' generation, the formula and the scope: a cached
-    table is always the table the aggregates give now (ADR 097)."""
+) -> FiguresKey:
+    """The cache key of the viewer's figures (one query: the formula and the
+    aggregates' generation)."""
     formula, current = formula_and_generation()
     scope = figures_scope(viewer)
     if scope is None:
-        empty = Figures(
-            _("合计"), None, dict.fromkeys(COUNTS, 0), {}, formula.definition
-        )
-        return DashboardFigures([], empty, formula, None)
+        return FiguresKey(None, formula, None)
     parts = [
         current,
         formula.pk,
@@ -426,8 +429,32 @@ def dashboard_figures(
         translation.get_language(),
     ]
     digest = hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
-    key = f"appeals:figures:{digest[:40]}"
-    found = cache.get(key)
+    return FiguresKey(f"appeals:figures:{digest[:40]}", formula, scope)
+
+
+def dashboard_figures(
+    *,
+    viewer: Any,
+    group_by: str = "unit",
+    month_from: dt.date | None = None,
+    month_to: dt.date | None = None,
+    named: FiguresKey | None = None,
+) -> DashboardFigures:
+    """``metrics_report`` limited to the viewer's ``figures_scope``, kept in the
+    cache under the aggregates' generation, the formula and the scope: a cached
+    table is always the table the aggregates give now (ADR 097). ``named``: the
+    ``figures_key`` of the same arguments, when the caller has it already."""
+    if named is None:
+        named = figures_key(
+            viewer=viewer, group_by=group_by, month_from=month_from, month_to=month_to
+        )
+    formula, scope = named.formula, named.scope
+    if named.key is None or scope is None:
+        empty = Figures(
+            _("合计"), None, dict.fromkeys(COUNTS, 0), {}, formula.definition
+        )
+        return DashboardFigures([], empty, formula, None)
+    found = cache.get(named.key)
     if found is None:
         found = metrics_report(
             group_by=group_by,
@@ -436,9 +463,9 @@ def dashboard_figures(
             formula=formula,
             **scope,
         )
-        cache.set(key, found, FIGURES_CACHE_SECONDS)
+        cache.set(named.key, found, FIGURES_CACHE_SECONDS)
     rows, total = found
-    return DashboardFigures(rows, total, formula, key)
+    return DashboardFigures(rows, total, formula, named.key)
 
 
 @transaction.atomic

@@ -540,10 +540,11 @@ def _dashboard_rows(form: DashboardForm) -> tuple[str, list[metrics.Figures], di
 
 
 # The parts of the dashboard that are the same for everyone who sees them are kept
-# rendered (ADR 130): the figures (title, filters, cards, chart, table) under the
-# figures' own cache key (generation, formula, grouping, months, scope, language)
-# and the query string; the problem-of-the-month form (its category and unit
-# selects) per language until a category or a unit changes.
+# rendered (ADR 130) and fetched from the cache together (one round trip with
+# Redis): the figures (title, filters, cards, chart, table) under the figures' own
+# cache key (generation, formula, grouping, months, scope, language) and the query
+# string; the trends and the overdue list a minute per scope of appeals; the
+# problem-of-the-month form per language until a category or a unit changes.
 PAGE_SECONDS = metrics.FIGURES_CACHE_SECONDS
 CHOICES_STAMP = "appeals:stamp:form-choices"
 
@@ -558,50 +559,6 @@ for _model in (Category, Unit):
     post_delete.connect(_choices_changed, sender=_model, dispatch_uid=_uid)
 
 
-def _figures_html(
-    form: DashboardForm, figures: metrics.DashboardFigures, query: str
-) -> tuple[str, str]:
-    """(the figures part of the page, the publish form's hidden fields): nothing
-    in them depends on who asks beyond the scope in ``figures.key``."""
-
-    def render_parts() -> tuple[str, str]:
-        rows, total = figures.rows, figures.total
-        top = max((r.volume for r in rows), default=0) or 1
-        html = render_to_string(
-            "appeals/console/_dashboard_figures.html",
-            {
-                "form": form,
-                "rows": rows,
-                "bars": [
-                    {
-                        "label": r.label,
-                        "volume": r.volume,
-                        "width": round(300 * r.volume / top),
-                        "y": 22 * i,
-                        "ty": 22 * i + 14,
-                    }
-                    for i, r in enumerate(rows[:20])
-                ],
-                "chart_height": 22 * min(len(rows), 20) + 4,
-                "total": total,
-                "formula": figures.formula,
-                "query": query,
-            },
-        )
-        hidden = "".join(field.as_hidden() for field in form)
-        return html, hidden
-
-    if figures.key is None:
-        return render_parts()
-    digest = hashlib.sha256(query.encode()).hexdigest()[:32]
-    key = f"{figures.key}:html:{digest}"
-    parts = cache.get(key)
-    if parts is None:
-        parts = render_parts()
-        cache.set(key, parts, PAGE_SECONDS)
-    return parts
-
-
 # what the overdue list shows (not the citizen's contact details: no decryption)
 OVERDUE_FIELDS = (
     "pk",
@@ -612,8 +569,6 @@ OVERDUE_FIELDS = (
     "unit__name",
     "forwarded_to__name",
 )
-
-
 # what a problem-of-the-month card shows (not the unit's jurisdiction polygon)
 PROBLEM_FIELDS = (
     "month",
@@ -626,46 +581,84 @@ PROBLEM_FIELDS = (
 )
 
 
-def _recent_html(viewer) -> str:
-    """This week's rising problems and the overdue appeals the viewer may see,
-    kept a minute per scope of appeals (like the trends themselves, ADR 097)."""
-    analyst = viewer.role == R.ANALYST  # the county's trends, no appeal
-    key = ":".join(
+def _figures_parts(
+    form: DashboardForm, figures: metrics.DashboardFigures, query: str
+) -> tuple[str, str, list[metrics.Figures], metrics.Figures]:
+    """(the figures part of the page, the publish form's hidden fields, rows,
+    total): nothing in them depends on who asks beyond the scope of the figures."""
+    rows, total = figures.rows, figures.total
+    top = max((r.volume for r in rows), default=0) or 1
+    html = render_to_string(
+        "appeals/console/_dashboard_figures.html",
+        {
+            "form": form,
+            "rows": rows,
+            "bars": [
+                {
+                    "label": r.label,
+                    "volume": r.volume,
+                    "width": round(300 * r.volume / top),
+                    "y": 22 * i,
+                    "ty": 22 * i + 14,
+                }
+                for i, r in enumerate(rows[:20])
+            ],
+            "chart_height": 22 * min(len(rows), 20) + 4,
+            "total": total,
+            "formula": figures.formula,
+            "query": query,
+        },
+    )
+    hidden = "".join(field.as_hidden() for field in form)
+    return html, hidden, rows, total
+
+
+def _recent_key(viewer) -> str:
+    """Viewers who see the same appeals share this week's rising problems and the
+    overdue list (the analyst: the county's trends, no appeal)."""
+    return ":".join(
         (
             "appeals:dashboard:recent",
             scoping.visible_key(viewer, Appeal),
-            "county-trends" if analyst else "",
+            "county-trends" if viewer.role == R.ANALYST else "",
             translation.get_language() or "",
             str(timezone.localdate()),
         )
     )
-    html = cache.get(key)
-    if html is None:
-        overdue = (
-            selectors.overdue_for(viewer=viewer)
-            .select_related(None)
-            .select_related("unit", "forwarded_to")
-            .only(*OVERDUE_FIELDS)[:20]
-        )
-        html = render_to_string(
-            "appeals/console/_dashboard_recent.html",
-            {
-                "trends": selectors.trends_weekly(viewer=viewer, cached=True),
-                "overdue": list(overdue),
-            },
-        )
-        cache.set(key, html, selectors.TRENDS_CACHE_SECONDS)
+
+
+def _recent_html(viewer, key: str) -> str:
+    overdue = (
+        selectors.overdue_for(viewer=viewer)
+        .select_related(None)
+        .select_related("unit", "forwarded_to")
+        .only(*OVERDUE_FIELDS)[:20]
+    )
+    html = render_to_string(
+        "appeals/console/_dashboard_recent.html",
+        {
+            "trends": selectors.trends_weekly(viewer=viewer, cached=True),
+            "overdue": list(overdue),
+        },
+    )
+    cache.set(key, html, selectors.TRENDS_CACHE_SECONDS)
     return html
 
 
-def _problem_form_html() -> str:
-    """The fields of an empty problem-of-the-month form (two long selects)."""
-    stamp = stamp_get(CHOICES_STAMP)
-    key = f"appeals:dashboard:problem-form:{translation.get_language()}:{stamp}"
-    html = cache.get(key)
-    if html is None:
-        html = render_to_string("appeals/_field.html", {"form": ProblemForm()})
-        cache.set(key, html, PAGE_SECONDS)
+def _problem_form_key() -> str:
+    return f"appeals:dashboard:problem-form:{translation.get_language()}"
+
+
+def _problem_form_html(found: dict) -> str:
+    """The fields of an empty problem-of-the-month form (two long selects), kept
+    with the stamp of the categories and units it was made under."""
+    stamp = found.get(CHOICES_STAMP)
+    kept = found.get(_problem_form_key())
+    if stamp is not None and kept is not None and kept[0] == stamp:
+        return kept[1]
+    stamp = stamp or stamp_get(CHOICES_STAMP)
+    html = render_to_string("appeals/_field.html", {"form": ProblemForm()})
+    cache.set(_problem_form_key(), (stamp, html), PAGE_SECONDS)
     return html
 
 
@@ -674,33 +667,54 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """Figures limited to the viewer's scope (a leader sees the own unit only),
     cached per scope under the aggregates' generation (ADR 097), kept rendered
     (ADR 130)."""
+    viewer = request.user
     form = DashboardForm(request.GET or None)
     group_by, filters = _dashboard_params(form)
-    figures = metrics.dashboard_figures(
-        viewer=request.user, group_by=group_by, **filters
-    )
+    named = metrics.figures_key(viewer=viewer, group_by=group_by, **filters)
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
+        figures = metrics.dashboard_figures(
+            viewer=viewer, group_by=group_by, **filters, named=named
+        )
         return _export(figures.rows, fmt, group_by, figures.formula)
     query = request.GET.copy()
     query.pop("format", None)
-    figures_html, hidden_html = _figures_html(form, figures, query.urlencode())
-    supervisor = request.user.role == R.SUPERVISOR
+    query_string = query.urlencode()
+    supervisor = viewer.role == R.SUPERVISOR
+    figures_key = None
+    if named.key is not None:
+        digest = hashlib.sha256(query_string.encode()).hexdigest()[:32]
+        figures_key = f"{named.key}:html:{digest}"
+    recent_key = _recent_key(viewer)
+    wanted = [recent_key, *([figures_key] if figures_key else [])]
+    if supervisor:
+        wanted += [CHOICES_STAMP, _problem_form_key()]
+    found = cache.get_many(wanted)
+    kept = found.get(figures_key) if figures_key else None
+    if kept is None:
+        figures = metrics.dashboard_figures(
+            viewer=viewer, group_by=group_by, **filters, named=named
+        )
+        kept = _figures_parts(form, figures, query_string)
+        if figures_key:
+            cache.set(figures_key, kept, PAGE_SECONDS)
+    figures_html, hidden_html, rows, total = kept
+    recent_html = found.get(recent_key) or _recent_html(viewer, recent_key)
     return render(
         request,
         "appeals/console/dashboard.html",
         {
             "figures_html": mark_safe(figures_html),  # noqa: S308 (rendered above)
             "hidden_html": mark_safe(hidden_html),  # noqa: S308
-            "rows": figures.rows,
-            "total": figures.total,
-            "formula": figures.formula,
+            "rows": rows,
+            "total": total,
+            "formula": named.formula,
             "group_by": group_by,
-            "recent_html": mark_safe(_recent_html(request.user)),  # noqa: S308
+            "recent_html": mark_safe(recent_html),  # noqa: S308
             "problems": ProblemOfMonth.objects.select_related("owner_unit").only(
                 *PROBLEM_FIELDS
             )[:12],
-            "problem_form_html": mark_safe(_problem_form_html())  # noqa: S308
+            "problem_form_html": mark_safe(_problem_form_html(found))  # noqa: S308
             if supervisor
             else None,
         },

@@ -252,6 +252,14 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = envint("UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
 # Sessions and cookies: HttpOnly everywhere, SameSite=Lax, secure in production.
+# Sessions are read from the cache when it is shared (Redis): a log-out deletes the
+# entry every process reads. Local-memory caches are per process, so without Redis
+# a session is read from the database on every request (ADR 131).
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if env("REDIS_URL")
+    else "django.contrib.sessions.backends.db"
+)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = envint("SESSION_SECONDS", 8 * 3600)

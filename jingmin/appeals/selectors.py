@@ -351,11 +351,12 @@ def appeal_by_number_and_phone(number: str, phone_tail: str) -> Appeal | None:
     return appeal
 
 
-# What the citizen's status page reads of an appeal: no personal data to decrypt,
-# no unit jurisdiction (a large JSON) to parse, nothing the page does not show.
+# What the citizen's status page reads of an appeal (plain values, ADR 125): no
+# personal data to decrypt, no unit jurisdiction (a large JSON) to parse.
 STATUS_FIELDS = (
-    "number",
+    "pk",
     "secret_digest",
+    "number",
     "kind",
     "title",
     "status",
@@ -371,115 +372,101 @@ STATUS_FIELDS = (
 )
 
 
-def appeal_for_status(code: str) -> Appeal | None:
-    """The appeal of a full tracking code with only what ``public_view`` reads
-    (the tracking page's look-up; one indexed query). The instance is for reading:
-    use ``appeal_by_tracking_code`` for one to act on."""
-    from django.db.models import Exists, OuterRef, Subquery
-
-    from .models import FollowUp
-
+def status_by_tracking_code(code: str) -> tuple[int, dict[str, Any]] | None:
+    """(appeal id, ``public_view``) of a full tracking code, or None: the tracking
+    page's look-up, in plain-value queries (the appeal, its latest approved reply,
+    its public history; one more, whether the reply was rated, only when there is
+    one). For an appeal to act on use ``appeal_by_tracking_code``."""
     number, secret = tracking_code_split(code)
     if not number or not secret:
         return None
-    # the latest approved reply and whether it was rated come along, so that
-    # public_view needs one query more (the history), not two (ADR 125)
-    latest = Reply.objects.filter(
-        appeal_id=OuterRef("pk"), status=Reply.Status.APPROVED
-    ).order_by("-created_at", "-pk")[:1]
-    found = list(
-        Appeal.objects.filter(number=number)
-        .select_related("category", "unit", "forwarded_to")
-        .only(*STATUS_FIELDS)
-        .annotate(
-            reply_body=Subquery(latest.values("body")),
-            reply_approved_at=Subquery(latest.values("approved_at")),
-            reply_rated=Exists(
-                FollowUp.objects.filter(
-                    appeal_id=OuterRef("pk"),
-                    reply_id=Subquery(
-                        Reply.objects.filter(
-                            appeal_id=OuterRef(OuterRef("pk")),
-                            status=Reply.Status.APPROVED,
-                        )
-                        .order_by("-created_at", "-pk")
-                        .values("pk")[:1]
-                    ),
-                )
-            ),
-        )
-        .order_by()[:1]
+    rows = list(
+        Appeal.objects.filter(number=number).order_by().values(*STATUS_FIELDS)[:1]
     )
-    appeal = found[0] if found else None
-    if appeal is None or not tracking_code_matches(appeal, secret):
+    if not rows:
         return None
-    return appeal
+    row = rows[0]
+    digest = row.pop("secret_digest")
+    if not tracking_code_matches(_Digest(digest), secret):
+        return None
+    pk = row.pop("pk")
+    handler = row["forwarded_to__name"] or row["unit__name"]
+    return pk, _public_view(
+        pk,
+        row,
+        category=row["category__name"] or "",
+        handler=handler or "",
+        handler_phone=(row["forwarded_to__contact_phone"] or "")
+        if row["forwarded_to__name"]
+        else "",
+    )
+
+
+@dataclass(frozen=True)
+class _Digest:
+    secret_digest: str
 
 
 def public_view(appeal: Appeal) -> dict[str, Any]:
     """What the citizen's tracking page and the track API show. No personal data
-    beyond what the citizen typed, no staff names. Two queries: the latest approved
-    reply with whether it was rated (none when ``appeal_for_status`` read it along),
-    and the public history."""
-    from django.db.models import Exists, OuterRef
+    beyond what the citizen typed, no staff names."""
+    handler = appeal.forwarded_to or appeal.unit
+    fields = {
+        name: getattr(appeal, name)
+        for name in STATUS_FIELDS
+        if "__" not in name and name not in ("pk", "secret_digest")
+    }
+    return _public_view(
+        appeal.pk,
+        fields,
+        category=appeal.category.name if appeal.category else "",
+        handler=handler.name if handler else "",
+        handler_phone=appeal.forwarded_to.contact_phone if appeal.forwarded_to else "",
+    )
 
+
+def _public_view(
+    pk: int, a: dict[str, Any], *, category: str, handler: str, handler_phone: str
+) -> dict[str, Any]:
     from .models import FollowUp
 
-    if hasattr(appeal, "reply_body"):  # read along with the appeal (appeal_for_status)
-        reply = (
-            {
-                "body": appeal.reply_body,
-                "approved_at": appeal.reply_approved_at,
-                "rated": appeal.reply_rated,
-            }
-            if appeal.reply_body is not None
-            else None
-        )
-    else:
-        reply = (
-            Reply.objects.filter(appeal_id=appeal.pk, status=Reply.Status.APPROVED)
-            .annotate(
-                rated=Exists(
-                    FollowUp.objects.filter(
-                        appeal_id=appeal.pk, reply_id=OuterRef("pk")
-                    )
-                )
-            )
-            .order_by("-created_at", "-pk")
-            .values("body", "approved_at", "rated")
-            .first()
-        )
-    handler = appeal.forwarded_to or appeal.unit
+    reply = (
+        Reply.objects.filter(appeal_id=pk, status=Reply.Status.APPROVED)
+        .order_by("-created_at", "-pk")
+        .values_list("pk", "body", "approved_at")
+        .first()
+    )
+    rated = (
+        reply is not None
+        and FollowUp.objects.filter(appeal_id=pk, reply_id=reply[0]).exists()
+    )
     history = (
-        AppealEvent.objects.filter(appeal_id=appeal.pk, public=True)
+        AppealEvent.objects.filter(appeal_id=pk, public=True)
         .order_by("created_at", "pk")
         .values_list("created_at", "actor_label", "public_text")
     )
+    status = a["status"]
     return {
-        "number": appeal.number,
-        "kind": appeal.get_kind_display(),
-        "category": appeal.category.name if appeal.category else "",
-        "title": appeal.title,
-        "status": appeal.status,
-        "status_label": appeal.get_status_display(),
-        "created_at": appeal.created_at,
-        "handler": handler.name if handler else "",
-        "handler_phone": (
-            appeal.forwarded_to.contact_phone if appeal.forwarded_to else ""
-        ),
-        "triage_class": appeal.triage_class,
-        "explanation": appeal.triage_explanation,
-        "reply_due": appeal.reply_due if appeal.is_open else None,
-        "outside_county": appeal.outside_county,
+        "number": a["number"],
+        "kind": str(dict(Appeal.Kind.choices).get(a["kind"], a["kind"])),
+        "category": category,
+        "title": a["title"],
+        "status": status,
+        "status_label": str(dict(Appeal.Status.choices).get(status, status)),
+        "created_at": a["created_at"],
+        "handler": handler,
+        "handler_phone": handler_phone,
+        "triage_class": a["triage_class"],
+        "explanation": a["triage_explanation"],
+        "reply_due": a["reply_due"] if status != S.CLOSED else None,
+        "outside_county": a["outside_county"],
         "history": [
             {"time": time_, "by": by, "text": text} for time_, by, text in history
         ],
-        "reply": reply["body"] if reply else "",
-        "replied_at": reply["approved_at"] if reply else None,
-        "can_rate": reply is not None
-        and not reply["rated"]
-        and appeal.status in (S.REPLIED, S.CLOSED),
-        "info_requested": appeal.status == S.INFO_REQUESTED,
+        "reply": reply[1] if reply else "",
+        "replied_at": reply[2] if reply else None,
+        "can_rate": reply is not None and not rated and status in (S.REPLIED, S.CLOSED),
+        "info_requested": status == S.INFO_REQUESTED,
     }
 
 

@@ -120,7 +120,8 @@ def track_rate_limit(
             raise PhoneTailLimited(max(1, math.ceil(wait)))
 
 
-def _lookup(request: HttpRequest, form: TrackForm) -> Appeal | None:
+def _lookup(request: HttpRequest, form: TrackForm) -> tuple[int, dict] | None:
+    """(appeal id, its public view) for the form's code or number and phone tail."""
     data = form.cleaned_data
     track_rate_limit(
         client_ip(request),
@@ -128,12 +129,13 @@ def _lookup(request: HttpRequest, form: TrackForm) -> Appeal | None:
         phone_tail_number=None if data.get("code") else data["number"],
     )
     if data.get("code"):
-        appeal = selectors.appeal_for_status(data["code"])
+        found = selectors.status_by_tracking_code(data["code"])
     else:
         appeal = selectors.appeal_by_number_and_phone(
             data["number"], data["phone_tail"]
         )
-    if appeal is None:
+        found = (appeal.pk, selectors.public_view(appeal)) if appeal else None
+    if found is None:
         event_record(
             actor=None,
             action="appeal.track_failed",
@@ -141,19 +143,19 @@ def _lookup(request: HttpRequest, form: TrackForm) -> Appeal | None:
             object_type="appeals.appeal",
             object_id=(data.get("number") or "")[:20],
         )
-    return appeal
+    return found
 
 
 def _status_page(
     request: HttpRequest,
-    appeal: Appeal,
+    pk: int,
+    view: dict,
     *,
     remember: TrackForm | None = None,
     **extra,
 ) -> HttpResponse:
-    view = selectors.public_view(appeal)
     if remember is not None:
-        _remember(request, appeal, remember, view)
+        _remember(request, pk, remember, view)
     context = {"view": view, **extra}
     # the forms only when the page shows them
     if view["can_rate"] and "rate_form" not in context:
@@ -163,16 +165,12 @@ def _status_page(
     return render(request, "appeals/public/status.html", context)
 
 
-def _remember(
-    request: HttpRequest, appeal: Appeal, form: TrackForm, view: dict
-) -> None:
+def _remember(request: HttpRequest, pk: int, form: TrackForm, view: dict) -> None:
     """Keep the looked-up appeal in the session only when the page offers a form
     that posts back for it (rate, provide information): a look-up that only
     reads the status writes no session row and sets no cookie (decision 093)."""
     if view["can_rate"] or view["info_requested"]:
-        request.session[SESSION_TRACK] = (
-            form.cleaned_data.get("code") or f"#{appeal.pk}"
-        )
+        request.session[SESSION_TRACK] = form.cleaned_data.get("code") or f"#{pk}"
     elif settings.SESSION_COOKIE_NAME in request.COOKIES:
         # a form from an earlier look-up must not act on that earlier appeal
         request.session.pop(SESSION_TRACK, None)
@@ -184,16 +182,16 @@ def track(request: HttpRequest) -> HttpResponse:
     form = TrackForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            appeal = _lookup(request, form)
+            found = _lookup(request, form)
         except RateLimited as exc:
             form.add_error(None, str(exc))
             return render(
                 request, "appeals/public/track.html", {"form": form}, status=429
             )
-        if appeal is None:
+        if found is None:
             form.add_error(None, _("未找到该诉求：请核对查询码或编号与电话后四位"))
         else:
-            return _status_page(request, appeal, remember=form)
+            return _status_page(request, *found, remember=form)
     return render(request, "appeals/public/track.html", {"form": form})
 
 
@@ -225,8 +223,10 @@ def rate(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("感谢您的评价"))
             appeal.refresh_from_db()
-            return _status_page(request, appeal)
-    return _status_page(request, appeal, rate_form=form)
+            return _status_page(request, appeal.pk, selectors.public_view(appeal))
+    return _status_page(
+        request, appeal.pk, selectors.public_view(appeal), rate_form=form
+    )
 
 
 @require_POST
@@ -245,8 +245,10 @@ def provide_info(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("已收到您补充的材料"))
             appeal.refresh_from_db()
-            return _status_page(request, appeal)
-    return _status_page(request, appeal, info_form=form)
+            return _status_page(request, appeal.pk, selectors.public_view(appeal))
+    return _status_page(
+        request, appeal.pk, selectors.public_view(appeal), info_form=form
+    )
 
 
 def public_results(request: HttpRequest) -> HttpResponse:

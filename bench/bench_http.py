@@ -19,7 +19,8 @@ An endpoint that does not exist yet is skipped with a note. Also prints the peak
 RSS of each granian worker after the load.
 
 Run alone: ``python -m bench.bench_http [--databases postgres,sqlite]
-[--seconds 5] [--connections 8,64] [--threads 8] [--smoke]``.
+[--seconds 5] [--connections 8,64] [--threads 8] [--endpoints guide,track]
+[--profile track] [--smoke]``.
 """
 
 from __future__ import annotations
@@ -52,11 +53,76 @@ SUPERVISOR = (
 # --------------------------------------------------------------------- the server
 
 
+class BenchRedis:
+    """A Redis database of this run's own for the server's cache, as in production
+    (``REDIS_URL``): one of databases 8-15 on 127.0.0.1:6379, claimed with a key
+    set only if absent (two runs at once take different ones), flushed when
+    claimed and when released. ``url`` is "" (and ``why`` says why) when Redis does
+    not answer: the server then caches per worker and keeps its rate-limit buckets
+    in the database."""
+
+    HOST, PORT, DATABASES = "127.0.0.1", 6379, range(8, 16)
+    OWNER = "jm-bench-http:owner"
+
+    def __init__(self) -> None:
+        self.url, self.why, self.client = "", "", None
+
+    def claim(self) -> str:
+        try:
+            import redis
+        except ImportError:
+            self.why = "redis-py not installed"
+            return ""
+        for db in self.DATABASES:
+            client = redis.Redis(
+                host=self.HOST, port=self.PORT, db=db, socket_connect_timeout=0.5
+            )
+            try:
+                if not client.set(self.OWNER, os.getpid(), nx=True, ex=7200):
+                    continue  # another run's
+                with client.pipeline(transaction=True) as pipe:
+                    pipe.flushdb().set(self.OWNER, os.getpid(), ex=7200).execute()
+            except redis.exceptions.RedisError as exc:
+                self.why = f"no Redis on {self.HOST}:{self.PORT} ({type(exc).__name__})"
+                return ""
+            self.client = client
+            self.url = f"redis://{self.HOST}:{self.PORT}/{db}"
+            return self.url
+        self.why = f"Redis databases {self.DATABASES.start}-{self.DATABASES.stop - 1} all in use"
+        return ""
+
+    def release(self) -> None:
+        if self.client is not None:
+            with contextlib.suppress(Exception):
+                self.client.flushdb()
+            self.client = None
+
+    def note(self) -> str:
+        if self.url:
+            return (
+                f"cache: Redis ({self.url}, this run's own database, flushed at start "
+                "and end), shared by the workers as in production; so the rate-limit "
+                "buckets are in Redis too (RATE_LIMIT_STORE=auto, ADR 123)"
+            )
+        return (
+            f"cache: local memory per worker ({self.why}); rate-limit buckets in the "
+            "database"
+        )
+
+
 class Server:
     """``jingmin serve`` on a free port of 127.0.0.1; stop() ends what it started."""
 
-    def __init__(self, url: str, var_dir: Path, *, workers: int = 2, threads: int = 8):
-        self.url, self.var_dir = url, var_dir
+    def __init__(
+        self,
+        url: str,
+        var_dir: Path,
+        *,
+        workers: int = 2,
+        threads: int = 8,
+        redis_url: str = "",
+    ):
+        self.url, self.var_dir, self.redis_url = url, var_dir, redis_url
         self.kind = "postgres" if url.startswith("postgres") else "sqlite"
         self.workers, self.threads = workers, threads
         self.port = h.free_port()
@@ -73,6 +139,7 @@ class Server:
             DEBUG="False",
             ALLOWED_HOSTS="127.0.0.1,localhost",
             AXES_ENABLED="False",
+            REDIS_URL=self.redis_url,  # "" = local memory (never an inherited one)
             # the load comes from one host: the tracking page's own limits would
             # answer 429 to most of it (the suite tests them at their defaults)
             TRACK_RATE_PER_ADDRESS=TRACK_RATE,
@@ -205,6 +272,125 @@ def _discover_catalogue(url) -> dict[str, object]:
             u for u in (url("catalogue:guide_detail", c) for c in codes[:5]) if u
         ]
     }
+
+
+def floor(code: str, n: int = 200, rounds: int = 5) -> None:
+    """Run inside a Django process on the bench database: CPU per request (this
+    process's thread time, best of ``rounds`` × ``n``, one thread) of the read
+    ceiling, the tracking POST, and what such a page cannot avoid — rendering the
+    site's frame (the tracking form page: base template and a small form, no
+    query) and one indexed ORM query. PostgreSQL's own CPU is not counted."""
+    import io
+
+    from django.core.handlers.wsgi import WSGIHandler
+
+    from jingmin.appeals.models import Appeal
+
+    app = WSGIHandler()
+
+    def call(method: str, path: str, body: bytes = b"", **extra) -> tuple[str, bytes]:
+        env = {
+            "REQUEST_METHOD": method,
+            "PATH_INFO": path,
+            "QUERY_STRING": "",
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80",
+            "HTTP_HOST": "127.0.0.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(body),
+            "CONTENT_LENGTH": str(len(body)),
+            **extra,
+        }
+        out: dict[str, object] = {}
+
+        def start(status, headers, exc_info=None):
+            out["status"], out["headers"] = status, headers
+
+        content = b"".join(app(env, start))
+        cookies = [v for k, v in out["headers"] if k == "Set-Cookie"]
+        return str(out["status"]), content + b"\n" + "\n".join(cookies).encode()
+
+    track = "/appeals/track/"
+    status, page = call("GET", track)
+    csrf = re.search(rb"csrftoken=([^;]+)", page)
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    if not status.startswith("200") or not csrf or not token:
+        print("FLOOR " + json.dumps({"error": f"tracking form: {status}"}), flush=True)
+        return
+    form = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": token.group(1).decode(), "code": code}
+    ).encode()
+    cookie = {
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "HTTP_COOKIE": f"csrftoken={csrf.group(1).decode()}",
+    }
+    number = code.split("-", 1)[0]
+
+    def best(fn) -> float:
+        for _ in range(20):
+            fn()
+        times = []
+        for _ in range(rounds):
+            start = time.thread_time()
+            for _ in range(n):
+                fn()
+            times.append((time.thread_time() - start) / n * 1e6)
+        return min(times)
+
+    status, _page = call("POST", track, form, **cookie)
+    out = {
+        "ceiling": best(lambda: call("GET", "/bench/read")),
+        "frame": best(lambda: call("GET", track)),
+        "query": best(
+            lambda: (
+                Appeal.objects.filter(number=number)
+                .values_list("pk", flat=True)
+                .first()
+            )
+        ),
+        "track": best(lambda: call("POST", track, form, **cookie)),
+        "track_status": status,
+    }
+    print("FLOOR " + json.dumps(out), flush=True)
+
+
+def run_floor(server: Server, code: str) -> dict:
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, django; django.setup(); "
+            "from bench.bench_http import floor; floor(sys.argv[1])",
+            code,
+        ],
+        env=server.env(),
+        cwd=h.ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("FLOOR ")), None)
+    if line is None:
+        return {"error": out.stderr[-300:]}
+    return json.loads(line[len("FLOOR ") :])
+
+
+def floor_note(found: dict) -> str:
+    """Where the tracking page's time goes, against the ceiling (bench/README.md)."""
+    if "error" in found or not str(found.get("track_status", "")).startswith("200"):
+        return f"tracking floor not measured: {found.get('error') or found}"
+    c, f, q, t = (found[k] for k in ("ceiling", "frame", "query", "track"))
+    return (
+        "where the tracking page's time goes (CPU of one Django thread per request, "
+        f"in-process, PostgreSQL's or SQLite's own work not counted): read ceiling "
+        f"{c:.0f} µs; tracking POST {t:.0f} µs ({c / t:.0%} of the ceiling's rate); "
+        f"the site frame alone (tracking form page, base template, no query) {f:.0f} "
+        f"µs and one indexed ORM query {q:.0f} µs: a rendered page that reads the "
+        f"database once costs at least {f + q:.0f} µs, {c / (f + q):.0%} of the "
+        "ceiling's rate, so the 50 % target is out of reach for it (bench/README.md)"
+    )
 
 
 def run_discovery(server: Server) -> dict:
@@ -417,6 +603,24 @@ def tracking(found: dict, client: Client, codes: Codes) -> Endpoint:
     return Endpoint(name, "read", reqs, rotate=RATE_ROTATE)
 
 
+SETUP_SUBMISSIONS = 400  # tracking codes to collect when submit is not measured
+
+
+def collect_codes(server: Server, submit: Endpoint, codes: Codes, report) -> None:
+    """Submit appeals to track when the submission itself is not measured
+    (``--endpoints track``): set-up, not a figure."""
+    h.run_load(
+        server.port,
+        submit.requests,
+        connections=4,
+        seconds=60,
+        max_requests=SETUP_SUBMISSIONS,
+        rotate_every=submit.rotate,
+        capture=codes,
+    )
+    report.note(f"{len(codes.codes)} appeals submitted as set-up for tracking codes")
+
+
 TRACK_NOTE = (
     "tracking page: the bench server raises its look-up limits "
     f"(TRACK_RATE_PER_ADDRESS={TRACK_RATE}; default 10/m, tested in the suite), so it "
@@ -516,6 +720,11 @@ class Run:
                 res = self.load(ep, conns)
             self.add(ep, conns, res, base)
 
+    def chosen(self, ep: Endpoint) -> bool:
+        """Measured in this run: every endpoint, or those ``--endpoints`` names."""
+        wanted = [w.strip().lower() for w in self.args.endpoints.split(",") if w]
+        return not wanted or any(w in ep.name.lower() for w in wanted)
+
     def wants_profile(self, ep: Endpoint) -> bool:
         wanted = [w.strip().lower() for w in self.args.profile.split(",") if w]
         return "all" in wanted or any(w in ep.name.lower() for w in wanted)
@@ -610,8 +819,21 @@ class Run:
 
 def measure_database(kind: str, args) -> h.Report:
     name = f"jm_bench_http_{os.getpid()}"
-    with h.throwaway_database(kind, name) as (url, var_dir):
-        server = Server(url, var_dir, workers=args.workers, threads=args.threads)
+    redis = BenchRedis()
+    with (
+        h.throwaway_database(kind, name) as (url, var_dir),
+        contextlib.ExitStack() as on_exit,
+    ):
+        on_exit.callback(redis.release)
+        server = Server(
+            url,
+            var_dir,
+            workers=args.workers,
+            threads=args.threads,
+            redis_url="" if args.no_redis else redis.claim(),
+        )
+        if args.no_redis:
+            redis.why = "--no-redis"
         seeded, how = server.seed()
         with server:
             found = server.start()
@@ -626,17 +848,28 @@ def measure_database(kind: str, args) -> h.Report:
                 f"{args.threads} threads, load by {tool} {args.seconds:g} s per point"
             )
             report.note(f"demo county {how} in {seeded:.1f} s")
+            report.note(redis.note())
             server.reset_peaks()
             run = Run(kind, server, client, report, args)
-            for group in ("ceiling-read", "ceiling-write"):
-                for conns in args.connections:
-                    run.ceiling(group, conns, CEILINGS[group])
+            if not args.endpoints:
+                for group in ("ceiling-read", "ceiling-write"):
+                    for conns in args.connections:
+                        run.ceiling(group, conns, CEILINGS[group])
             codes = Codes()
-            run.measure(submission(found, codes))
-            run.measure(tracking(found, client, codes))
-            report.note(TRACK_NOTE)
+            submit = submission(found, codes)
+            if run.chosen(submit):
+                run.measure(submit)
+            elif run.chosen(tracking(found, client, codes)) and not submit.skip:
+                collect_codes(server, submit, codes, report)
+            track = tracking(found, client, codes)
+            if run.chosen(track):
+                run.measure(track)
+                report.note(TRACK_NOTE)
+                if codes.codes and not args.smoke:
+                    report.note(floor_note(run_floor(server, codes.codes[0])))
             for ep in reads(found, cookie):
-                run.measure(ep)
+                if run.chosen(ep):
+                    run.measure(ep)
             for i, m in enumerate(server.worker_rss()):
                 report.add(
                     f"worker {i + 1} peak RSS during the load",
@@ -666,6 +899,17 @@ def main(argv: list[str] | None = None) -> int:
         choices=["wrk", "python"],
         default="wrk",
         help="load generator (rate-limited endpoints always use the Python loop)",
+    )
+    p.add_argument(
+        "--no-redis",
+        action="store_true",
+        help="serve with the local-memory cache even when Redis answers",
+    )
+    p.add_argument(
+        "--endpoints",
+        default="",
+        help="comma-separated endpoint name parts (e.g. 'guide,track'): measure only "
+        "those (and the ceilings they are compared with); default all",
     )
     p.add_argument(
         "--profile",

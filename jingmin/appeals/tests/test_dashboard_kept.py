@@ -8,13 +8,21 @@ import re
 
 import pytest
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from jingmin.accounts.tests.personas import make_user
 from jingmin.appeals import metrics, services
-from jingmin.appeals.models import Appeal, Category, MonthlyAggregate, RateFormula
+from jingmin.appeals.models import (
+    Appeal,
+    Category,
+    MonthlyAggregate,
+    ProblemOfMonth,
+    RateFormula,
+)
+from jingmin.appeals.views import console
 
 from .factories import IN_A, IN_B, make_categories, submit
 
@@ -152,3 +160,39 @@ def test_formula_and_generation_in_one_query(figures):
     assert metrics.formula_and_generation()[1] == "-"
     RateFormula.objects.update(active=False)
     assert metrics.formula_and_generation()[0] == metrics.formula_active()
+
+
+def test_problems_are_kept_only_in_a_shared_cache():
+    assert not console._cache_is_shared()  # the tests' local-memory cache
+    redis = {"BACKEND": "django.core.cache.backends.redis.RedisCache"}
+    with override_settings(CACHES={"default": {**redis, "LOCATION": "redis://x"}}):
+        assert console._cache_is_shared()
+
+
+def test_kept_problems_follow_every_change(client_for, county, monkeypatch):
+    monkeypatch.setattr(console, "_cache_is_shared", lambda: True)
+    sup = client_for(county["supervisor"])
+    assert "夜间烧烤噪音" not in page(client_for, county["supervisor"])  # kept empty
+    sup.post(
+        reverse("appeals:problem"),
+        {
+            "month": "2026-11-05",
+            "title": "夜间烧烤噪音",
+            "owner_unit": county.sta.pk,
+            "plan": "联合整治",
+        },
+    )
+    assert "夜间烧烤噪音" in page(client_for, county["supervisor"])
+    problem = ProblemOfMonth.objects.get()
+    client_for(county["leader_a"]).post(
+        reverse("appeals:problem"),
+        {"problem": problem.pk, "public_result": "已取缔3处", "done": "on"},
+    )
+    assert "已取缔3处" in page(client_for, county["leader_b"])
+    county.sta.name = "甲派出所（新）"
+    county.sta.save()
+    c = client_for(county["leader_b"])
+    assert "甲派出所（新） · " in c.get(URL).content.decode()
+    with CaptureQueriesContext(connection) as warm:
+        c.get(URL)
+    assert not [q for q in warm.captured_queries if "problemofmonth" in q["sql"]]

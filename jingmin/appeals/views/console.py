@@ -11,7 +11,9 @@ import uuid
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.dummy import DummyCache
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models.signals import post_delete, post_save
@@ -547,16 +549,33 @@ def _dashboard_rows(form: DashboardForm) -> tuple[str, list[metrics.Figures], di
 # problem-of-the-month form per language until a category or a unit changes.
 PAGE_SECONDS = metrics.FIGURES_CACHE_SECONDS
 CHOICES_STAMP = "appeals:stamp:form-choices"
+PROBLEMS_STAMP = "appeals:stamp:problems"
+PROBLEMS_KEY = "appeals:dashboard:problems"
 
 
 def _choices_changed(**_kwargs) -> None:
     stamp_bump(CHOICES_STAMP)
 
 
-for _model in (Category, Unit):
-    _uid = f"appeals-dashboard-choices-{_model.__name__}"
-    post_save.connect(_choices_changed, sender=_model, dispatch_uid=_uid)
-    post_delete.connect(_choices_changed, sender=_model, dispatch_uid=_uid)
+def _problems_changed(**_kwargs) -> None:
+    stamp_bump(PROBLEMS_STAMP)
+
+
+for _model, _receiver in (
+    (Category, _choices_changed),
+    (Unit, _choices_changed),
+    (Unit, _problems_changed),  # a card names its unit
+    (ProblemOfMonth, _problems_changed),
+):
+    _uid = f"appeals-dashboard-{_receiver.__name__}-{_model.__name__}"
+    post_save.connect(_receiver, sender=_model, dispatch_uid=_uid)
+    post_delete.connect(_receiver, sender=_model, dispatch_uid=_uid)
+
+
+def _cache_is_shared() -> bool:
+    """One cache for every process (Redis): a stamp replaced by one process is
+    seen by all, so what a user has just changed can be kept."""
+    return not isinstance(caches["default"], LocMemCache | DummyCache)
 
 
 # what the overdue list shows (not the citizen's contact details: no decryption)
@@ -645,6 +664,24 @@ def _recent_html(viewer, key: str) -> str:
     return html
 
 
+def _problems(found: dict, shared: bool) -> list[ProblemOfMonth]:
+    """The last twelve problems of the month. Kept under a stamp that any change
+    of a problem or a unit replaces, but only in a shared cache: with a cache per
+    process the worker that answers after a save might not have seen the stamp
+    change, and the supervisor would not find what was just saved."""
+    rows = ProblemOfMonth.objects.select_related("owner_unit").only(*PROBLEM_FIELDS)
+    if not shared:
+        return list(rows[:12])
+    stamp = found.get(PROBLEMS_STAMP)
+    kept = found.get(PROBLEMS_KEY)
+    if stamp is not None and kept is not None and kept[0] == stamp:
+        return kept[1]
+    stamp = stamp or stamp_get(PROBLEMS_STAMP)  # read before the rows
+    problems = list(rows[:12])
+    cache.set(PROBLEMS_KEY, (stamp, problems), PAGE_SECONDS)
+    return problems
+
+
 def _problem_form_key() -> str:
     return f"appeals:dashboard:problem-form:{translation.get_language()}"
 
@@ -689,6 +726,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     wanted = [recent_key, *([figures_key] if figures_key else [])]
     if supervisor:
         wanted += [CHOICES_STAMP, _problem_form_key()]
+    shared = _cache_is_shared()
+    if shared:
+        wanted += [PROBLEMS_STAMP, PROBLEMS_KEY]
     found = cache.get_many(wanted)
     kept = found.get(figures_key) if figures_key else None
     if kept is None:
@@ -711,9 +751,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "formula": named.formula,
             "group_by": group_by,
             "recent_html": mark_safe(recent_html),  # noqa: S308
-            "problems": ProblemOfMonth.objects.select_related("owner_unit").only(
-                *PROBLEM_FIELDS
-            )[:12],
+            "problems": _problems(found, shared),
             "problem_form_html": mark_safe(_problem_form_html(found))  # noqa: S308
             if supervisor
             else None,

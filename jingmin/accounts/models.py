@@ -48,6 +48,15 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.display_name or self.username
 
+    def get_session_auth_hash(self) -> str:
+        """The session hash kept with a user rebuilt from the cache without the
+        password hash (accounts.backends, ADR 132); computed as Django does
+        otherwise (and whenever the password has been loaded or set)."""
+        kept = self.__dict__.get("_kept_session_hash")
+        if kept is not None and "password" not in self.__dict__:
+            return kept
+        return super().get_session_auth_hash()
+
     @property
     def role_label(self) -> str:
         return Role(self.role).label if self.role else ""

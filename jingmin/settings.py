@@ -207,7 +207,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend that keeps the user in the cache when it is shared (ADR 132)
+    "jingmin.accounts.backends.KeptUserBackend",
+    "django.contrib.auth.backends.ModelBackend",  # sessions made before it
 ]
 AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.25  # hours

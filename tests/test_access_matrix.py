@@ -162,6 +162,7 @@ TABLE: dict[str, Rule] = {
     # portal and accounts
     "portal:home": public(),
     "portal:console": staff(),
+    "portal:language": public(),  # the language switch, a link for everybody (ADR 121)
     "accounts:login": public(),
     "accounts:logout": public(method="POST"),
     "accounts:otp_setup": staff(),

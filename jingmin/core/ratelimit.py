@@ -171,7 +171,7 @@ def _cache_take(scope: str, key: str, rate: Rate, cost: float) -> float:
         redis_cache._cache._lib.exceptions.ConnectionError,
         redis_cache._cache._lib.exceptions.TimeoutError,
     ):
-        # Redis is down: the database bucket still limits (and says so once a take)
+        # Redis is down: the database bucket still limits (a warning per take)
         log.warning("rate limit: Redis unreachable, using the database bucket")
         return _database_take(scope, key, rate, cost) if cost > 0 else 0.0
     return float(wait)

@@ -8,7 +8,7 @@ import re
 
 import pytest
 from django.db import connection
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -196,3 +196,63 @@ def test_kept_problems_follow_every_change(client_for, county, monkeypatch):
     with CaptureQueriesContext(connection) as warm:
         c.get(URL)
     assert not [q for q in warm.captured_queries if "problemofmonth" in q["sql"]]
+
+
+# --- the whole page kept (shared cache) -----------------------------------------
+
+NONCE = re.compile(r'nonce="([^"]+)"')
+MODEL = "django.contrib.auth.backends.ModelBackend"
+PAGE_TABLES = ("appeals_problemofmonth", "appeals_category", 'appeals_appeal"')
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def test_kept_page_is_each_viewers_own(client_for, figures, county, monkeypatch):
+    monkeypatch.setattr(console, "_cache_is_shared", lambda: True)
+    first = Client()
+    first.force_login(county["leader_a"], backend=MODEL)
+    made = first.get(URL)
+    other = make_user("leader_a2", "leader", unit=county.sta)
+    other.display_name = "二号所长"
+    other.save()
+    second = Client()
+    second.force_login(other, backend=MODEL)
+    with CaptureQueriesContext(connection) as queries:
+        kept = second.get(URL)
+    html = kept.content.decode()
+    assert kept.status_code == 200 and "甲派出所" in html and "乙派出所" not in html
+    # served from the kept page: no problem, category or appeal read
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert not [q for q in sql if any(t in q for t in PAGE_TABLES)], sql
+    assert made.context is not None and kept.context is None  # nothing rendered
+    assert "leader_a · " in made.content.decode()
+    assert "二号所长" in html and "leader_a ·" not in html
+    assert TOKEN.findall(html) and set(TOKEN.findall(html)).isdisjoint(
+        TOKEN.findall(made.content.decode())
+    )
+    nonces = set(NONCE.findall(html))
+    assert len(nonces) == 1 and nonces.pop() in kept["Content-Security-Policy"]
+    # the token works: the second leader can use the page's form (logout)
+    token = TOKEN.findall(html)[0]
+    assert second.post(reverse("accounts:logout"), {"csrfmiddlewaretoken": token})
+    # another unit's leader gets another page
+    b = Client()
+    b.force_login(county["leader_b"], backend=MODEL)
+    page_b = b.get(URL).content.decode()
+    assert "乙派出所" in page_b and "甲派出所" not in page_b
+
+
+def test_no_kept_page_while_a_message_waits(client_for, county, cats, monkeypatch):
+    monkeypatch.setattr(console, "_cache_is_shared", lambda: True)
+    sup = client_for(county["supervisor"])
+    sup.get(URL)  # kept
+    sup.post(
+        reverse("appeals:problem"),
+        {
+            "month": "2026-11-05",
+            "title": "夜间烧烤噪音",
+            "owner_unit": county.sta.pk,
+            "plan": "联合整治",
+        },
+    )
+    html = sup.get(URL).content.decode()
+    assert "夜间烧烤噪音" in html and 'class="messages"' in html

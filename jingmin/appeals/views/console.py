@@ -7,10 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import secrets
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.contrib.messages.storage.session import SessionStorage
 from django.core.cache import cache, caches
 from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
@@ -18,11 +22,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models.signals import post_delete, post_save
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.functional import cached_property
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -34,7 +40,7 @@ from jingmin.core.csvsafe import safe_writer
 from jingmin.core.exceptions import DomainError, NotFound
 from jingmin.core.idempotency import idempotent
 from jingmin.org.models import Unit
-from jingmin.portal.pagecache import stamp_bump, stamp_get
+from jingmin.portal.pagecache import CSRF_INPUT, stamp_bump, stamp_get
 
 from .. import metrics, selectors, services
 from ..forms import (
@@ -699,6 +705,90 @@ def _problem_form_html(found: dict) -> str:
     return html
 
 
+# --- the whole page kept per scope, role and unit (shared cache only) ---------
+# Viewers with the same scope of appeals, role and unit see the same dashboard but
+# for their name in the header, the CSRF token of its forms and the CSP nonce:
+# with a shared cache the page is kept with those three cut out and put back for
+# each viewer (as the public pages are, ADR 091), for SHELL_SECONDS, and only while
+# the problems and the form's choices are unchanged; the figures' key (generation,
+# formula, months, scope) is still read from the database on every look.
+SHELL_SECONDS = 30
+
+
+class _NamedAs:
+    """The viewer, printed as a mark (the header's name is put in per viewer)."""
+
+    def __init__(self, user: Any, mark: str) -> None:
+        self._user, self._mark = user, mark
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._user, name)
+
+    def __str__(self) -> str:
+        return self._mark
+
+
+def _messages_waiting(request: HttpRequest) -> bool:
+    return CookieStorage.cookie_name in request.COOKIES or (
+        SessionStorage.session_key in request.session
+    )
+
+
+def _shell_key(request: HttpRequest, figures_key: str, recent_key: str) -> str:
+    viewer = request.user
+    parts = [
+        figures_key,  # figures, scope, formula, generation, language, query
+        recent_key,  # scope of appeals, day
+        viewer.role,  # navigation, publish and problem forms
+        str(viewer.unit_id or ""),  # a leader's problem forms
+        request.get_full_path(),  # the language switch's return address
+    ]
+    digest = hashlib.sha256("|".join(parts).encode()).hexdigest()[:40]
+    return f"appeals:dashboard:shell:{digest}"
+
+
+def _render_and_keep(
+    request: HttpRequest, context: dict, key: str, stamps: tuple[str, str]
+) -> HttpResponse:
+    viewer = request.user
+    name_mark = f"jm-name-{secrets.token_hex(12)}"
+    request.user = _NamedAs(viewer, name_mark)
+    try:
+        response = render(request, "appeals/console/dashboard.html", context)
+    finally:
+        request.user = viewer
+    html = response.content.decode(response.charset)
+    nonce_mark = f"jm-nonce-{secrets.token_hex(12)}"
+    csrf_mark = f"jm-csrf-{secrets.token_hex(12)}"
+    nonce = getattr(request, "_csp_nonce", None)
+    shell = (
+        html.replace(nonce, nonce_mark) if isinstance(nonce, str) and nonce else html
+    )
+    shell = CSRF_INPUT.sub(lambda m: m.group(1) + csrf_mark + m.group(3), shell)
+    if response.status_code == 200 and not response.cookies:
+        entry = (
+            stamps,
+            shell,
+            response["Content-Type"],
+            name_mark,
+            nonce_mark,
+            csrf_mark,
+        )
+        cache.set(key, entry, SHELL_SECONDS)
+    response.content = html.replace(name_mark, escape(str(viewer)))
+    return response
+
+
+def _from_shell(request: HttpRequest, entry: tuple) -> HttpResponse:
+    _stamps, html, content_type, name_mark, nonce_mark, csrf_mark = entry
+    html = html.replace(name_mark, escape(str(request.user)))
+    if nonce_mark in html:
+        html = html.replace(nonce_mark, str(request.csp_nonce))
+    if csrf_mark in html:
+        html = html.replace(csrf_mark, get_token(request))
+    return HttpResponse(html, content_type=content_type)
+
+
 @staff_required(*DASHBOARD_ROLES)
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Figures limited to the viewer's scope (a leader sees the own unit only),
@@ -729,7 +819,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     shared = _cache_is_shared()
     if shared:
         wanted += [PROBLEMS_STAMP, PROBLEMS_KEY]
+    shell_key = None
+    if shared and figures_key and not _messages_waiting(request):
+        shell_key = _shell_key(request, figures_key, recent_key)
+        wanted += [shell_key, CHOICES_STAMP]
     found = cache.get_many(wanted)
+    if shell_key:
+        stamps = (found.get(PROBLEMS_STAMP), found.get(CHOICES_STAMP))
+        entry = found.get(shell_key)
+        if entry is not None and None not in stamps and entry[0] == stamps:
+            return _from_shell(request, entry)
+        stamps = (  # read before the data the page shows
+            stamps[0] or stamp_get(PROBLEMS_STAMP),
+            stamps[1] or stamp_get(CHOICES_STAMP),
+        )
     kept = found.get(figures_key) if figures_key else None
     if kept is None:
         figures = metrics.dashboard_figures(
@@ -740,23 +843,22 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             cache.set(figures_key, kept, PAGE_SECONDS)
     figures_html, hidden_html, rows, total = kept
     recent_html = found.get(recent_key) or _recent_html(viewer, recent_key)
-    return render(
-        request,
-        "appeals/console/dashboard.html",
-        {
-            "figures_html": mark_safe(figures_html),  # noqa: S308 (rendered above)
-            "hidden_html": mark_safe(hidden_html),  # noqa: S308
-            "rows": rows,
-            "total": total,
-            "formula": named.formula,
-            "group_by": group_by,
-            "recent_html": mark_safe(recent_html),  # noqa: S308
-            "problems": _problems(found, shared),
-            "problem_form_html": mark_safe(_problem_form_html(found))  # noqa: S308
-            if supervisor
-            else None,
-        },
-    )
+    context = {
+        "figures_html": mark_safe(figures_html),  # noqa: S308 (rendered above)
+        "hidden_html": mark_safe(hidden_html),  # noqa: S308
+        "rows": rows,
+        "total": total,
+        "formula": named.formula,
+        "group_by": group_by,
+        "recent_html": mark_safe(recent_html),  # noqa: S308
+        "problems": _problems(found, shared),
+        "problem_form_html": mark_safe(_problem_form_html(found))  # noqa: S308
+        if supervisor
+        else None,
+    }
+    if not shell_key:
+        return render(request, "appeals/console/dashboard.html", context)
+    return _render_and_keep(request, context, shell_key, stamps)
 
 
 HEADERS = [

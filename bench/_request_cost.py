@@ -11,7 +11,8 @@ it does about waiting.
 
 ``python -m bench._request_cost`` reads {"requests": {name: [request…]}, "n": N}
 as JSON on stdin (the app's environment: DATABASE_URL, JINGMIN_VAR_DIR …) and
-prints {name: {"cpu_ms": …, "statements": …}}.
+prints {name: {"cpu_ms": …, "statements": …, "status": …}}; the environment is the
+bench server's (its database, cache, raised look-up limits).
 """
 
 from __future__ import annotations
@@ -21,18 +22,15 @@ import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
 
-from bench import _harness as h
+from . import _harness as h
 
 
 def request_costs(
-    url: str,
-    var_dir: Path,
+    env: dict[str, str],
     requests: dict[str, list[h.Request]],
     *,
     n: int = 200,
-    **env: str,
 ) -> dict[str, dict[str, float]]:
     """{name: {"cpu_ms", "statements"}} for each list of requests (run in turn)."""
     payload = {
@@ -55,11 +53,43 @@ def request_costs(
         input=json.dumps(payload),
         capture_output=True,
         text=True,
-        env=h.app_env(url, var_dir, JINGMIN_BENCH_VIEWS="1", DEBUG="False", **env),
+        env=env,
         cwd=h.ROOT,
         check=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def cost_figures(
+    report: h.Report,
+    env: dict[str, str],
+    endpoints: dict[str, tuple[list[h.Request], str]],
+    *,
+    n: int = 200,
+) -> None:
+    """Add to ``report`` each endpoint's CPU per request against its ceiling's
+    ({name: (requests, ceiling name)}; the ceilings are named among the endpoints),
+    and note the share of the ceiling a CPU-bound server could reach at most."""
+    costs = request_costs(
+        env, {name: reqs for name, (reqs, _c) in endpoints.items()}, n=n
+    )
+    for name, (_reqs, ceiling) in endpoints.items():
+        cost = costs[name]
+        base = costs[ceiling]["cpu_ms"] if ceiling != name else None
+        report.add(
+            f"in-process CPU per request: {name}",
+            cost["cpu_ms"],
+            "ms",
+            baseline=base,
+            higher_is_better=False,
+            note=f"{cost['statements']} SQL statements, answered {cost['status']}",
+        )
+        if base:
+            report.note(
+                f"{name}: {cost['cpu_ms']:.2f} ms of CPU per request in-process "
+                f"against {base:.2f} ms for its ceiling: CPU-bound, it can reach at "
+                f"most {base / cost['cpu_ms']:.0%} of the ceiling's throughput"
+            )
 
 
 def _measure(spec: dict) -> dict[str, dict[str, float]]:
@@ -103,7 +133,7 @@ def _measure(spec: dict) -> dict[str, dict[str, float]]:
         for i in range(max(10, n // 10)):  # warm caches, load the model
             send(reqs[i % len(reqs)])
         with CaptureQueriesContext(connection) as queries:
-            send(reqs[0])
+            status = send(reqs[0])
         statements = sum(
             1
             for q in queries.captured_queries
@@ -115,6 +145,7 @@ def _measure(spec: dict) -> dict[str, dict[str, float]]:
         results[name] = {
             "cpu_ms": (time.process_time() - start) / n * 1000,
             "statements": statements,
+            "status": status,
         }
     return results
 

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import _harness as h
+from ._request_cost import cost_figures
 
 SUPERVISOR = (
     "zhihui",
@@ -704,12 +705,14 @@ class Run:
         self.kind, self.server, self.client = kind, server, client
         self.report, self.args = report, args
         self.ceilings: dict[tuple, h.Result] = {}
+        self.measured: list[Endpoint] = []
 
     def measure(self, ep: Endpoint) -> None:
         why = ep.skip or probe(self.client, ep)
         if why:
             self.report.note(f"skipped {ep.name}: {why}")
             return
+        self.measured.append(ep)
         for conns in self.args.connections:
             base = None
             if ep.group in TARGETS:
@@ -877,9 +880,23 @@ def measure_database(kind: str, args) -> h.Report:
                     "MiB",
                     higher_is_better=False,
                 )
+            request_cost_figures(run, server)
             if server.proc and server.proc.poll() is not None:
                 report.note("server died: " + server.log_tail(500))
         return report
+
+
+def request_cost_figures(run: Run, server: Server) -> None:
+    """Each measured endpoint's CPU per request in-process against its ceiling's:
+    whether a miss is the server waiting or working (bench/_request_cost.py)."""
+    if not run.measured:
+        return
+    endpoints = {}
+    for ep in run.measured:
+        ceiling = CEILINGS[TARGETS[ep.group][0]]
+        endpoints.setdefault(ceiling.name, (ceiling.requests, ceiling.name))
+        endpoints[ep.name] = (ep.requests, ceiling.name)
+    cost_figures(run.report, server.env(), endpoints, n=5 if run.args.smoke else 200)
 
 
 def _cookie(client: Client, name: str) -> str:

@@ -30,6 +30,7 @@ from jingmin.accounts import scoping
 from jingmin.accounts.roles import UNIT_ROLES, Role
 from jingmin.audit.services import event_record
 from jingmin.core.exceptions import NotPermitted
+from jingmin.portal.pagecache import stamp_bump
 
 from .models import (
     Appeal,
@@ -40,6 +41,9 @@ from .models import (
 )
 
 S = Appeal.Status
+FIGURES_STAMP = "appeals:stamp:figures"
+"""Replaced by every refresh and every change of a formula: a dashboard kept whole
+in a shared cache is used only under the stamp it was made under (ADR 130)."""
 OPEN = [s for s in S.values if s != S.CLOSED]
 COUNTS = [
     "received",
@@ -164,6 +168,7 @@ def metrics_refresh(*, full: bool = False, now: dt.datetime | None = None) -> in
         with transaction.atomic():
             MonthlyAggregate.objects.filter(month=month).delete()
             MonthlyAggregate.objects.bulk_create(_aggregate_month(month, now))
+            stamp_bump(FIGURES_STAMP)  # at commit too: kept dashboards (ADR 130)
     return len(months)
 
 

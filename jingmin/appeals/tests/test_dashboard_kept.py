@@ -256,3 +256,30 @@ def test_no_kept_page_while_a_message_waits(client_for, county, cats, monkeypatc
     )
     html = sup.get(URL).content.decode()
     assert "夜间烧烤噪音" in html and 'class="messages"' in html
+
+
+def test_kept_page_asks_the_database_nothing_and_follows_a_refresh(
+    client_for, figures, county, cats, monkeypatch
+):
+    monkeypatch.setattr(console, "_cache_is_shared", lambda: True)
+    c = Client()
+    c.force_login(county["supervisor"], backend=MODEL)
+    c.get(URL)  # made and kept
+    with CaptureQueriesContext(connection) as queries:
+        kept = c.get(URL)
+    assert kept.context is None
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert not [q for q in sql if "appeals_" in q], sql  # session and user only
+    a = submit(cats.order, point=IN_B).appeal
+    services.appeal_accept(appeal=a, actor=county["officer_b"])
+    assert c.get(URL).context is None  # not refreshed yet: still kept
+    metrics.metrics_refresh()
+    after = c.get(URL)
+    assert after.context is not None  # the refresh replaced the stamp
+    assert "<td>乙派出所</td><td>2</td>" in after.content.decode()
+    assert c.get(URL).context is None  # kept again
+    RateFormula.objects.update(active=False)
+    RateFormula.objects.create(  # a new version through the ORM
+        version=2, name="新口径", definition=metrics.DEFAULT_DEFINITION, active=True
+    )
+    assert "口径 v2：新口径" in c.get(URL).content.decode()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import json
 import secrets
 import uuid
 from collections.abc import Callable
@@ -567,7 +568,12 @@ def _problems_changed(**_kwargs) -> None:
     stamp_bump(PROBLEMS_STAMP)
 
 
+def _formula_changed(**_kwargs) -> None:
+    stamp_bump(metrics.FIGURES_STAMP)
+
+
 for _model, _receiver in (
+    (RateFormula, _formula_changed),
     (Category, _choices_changed),
     (Unit, _choices_changed),
     (Unit, _problems_changed),  # a card names its unit
@@ -734,21 +740,27 @@ def _messages_waiting(request: HttpRequest) -> bool:
     )
 
 
-def _shell_key(request: HttpRequest, figures_key: str, recent_key: str) -> str:
+SHELL_STAMPS = (metrics.FIGURES_STAMP, PROBLEMS_STAMP, CHOICES_STAMP)
+
+
+def _shell_key(
+    request: HttpRequest, scope: dict, filters: dict, recent_key: str
+) -> str:
     viewer = request.user
     parts = [
-        figures_key,  # figures, scope, formula, generation, language, query
-        recent_key,  # scope of appeals, day
+        json.dumps(sorted(scope.items())),  # the figures' scope
+        json.dumps(filters, default=str),  # the months (the default ones move)
+        recent_key,  # scope of appeals, language, day
         viewer.role,  # navigation, publish and problem forms
         str(viewer.unit_id or ""),  # a leader's problem forms
-        request.get_full_path(),  # the language switch's return address
+        request.get_full_path(),  # filters, the language switch's return address
     ]
     digest = hashlib.sha256("|".join(parts).encode()).hexdigest()[:40]
     return f"appeals:dashboard:shell:{digest}"
 
 
 def _render_and_keep(
-    request: HttpRequest, context: dict, key: str, stamps: tuple[str, str]
+    request: HttpRequest, context: dict, key: str, stamps: tuple
 ) -> HttpResponse:
     viewer = request.user
     name_mark = f"jm-name-{secrets.token_hex(12)}"
@@ -797,8 +809,30 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     viewer = request.user
     form = DashboardForm(request.GET or None)
     group_by, filters = _dashboard_params(form)
-    named = metrics.figures_key(viewer=viewer, group_by=group_by, **filters)
     fmt = request.GET.get("format")
+    shell_key, stamps = None, (None, None, None)
+    scope = metrics.figures_scope(viewer)
+    if (
+        fmt is None
+        and scope is not None
+        and _cache_is_shared()
+        and not _messages_waiting(request)
+    ):
+        # the kept page, checked against stamps only: no database read at all
+        recent_key = _recent_key(viewer)
+        shell_key = _shell_key(
+            request, scope, {"group_by": group_by, **filters}, recent_key
+        )
+        found = cache.get_many([shell_key, *SHELL_STAMPS])
+        stamps = tuple(found.get(k) for k in SHELL_STAMPS)
+        entry = found.get(shell_key)
+        if entry is not None and None not in stamps and entry[0] == stamps:
+            return _from_shell(request, entry)
+        stamps = tuple(  # read before the data the page shows
+            stamp or stamp_get(key)
+            for stamp, key in zip(stamps, SHELL_STAMPS, strict=True)
+        )
+    named = metrics.figures_key(viewer=viewer, group_by=group_by, **filters)
     if fmt in ("csv", "xlsx"):
         figures = metrics.dashboard_figures(
             viewer=viewer, group_by=group_by, **filters, named=named
@@ -819,20 +853,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     shared = _cache_is_shared()
     if shared:
         wanted += [PROBLEMS_STAMP, PROBLEMS_KEY]
-    shell_key = None
-    if shared and figures_key and not _messages_waiting(request):
-        shell_key = _shell_key(request, figures_key, recent_key)
-        wanted += [shell_key, CHOICES_STAMP]
     found = cache.get_many(wanted)
-    if shell_key:
-        stamps = (found.get(PROBLEMS_STAMP), found.get(CHOICES_STAMP))
-        entry = found.get(shell_key)
-        if entry is not None and None not in stamps and entry[0] == stamps:
-            return _from_shell(request, entry)
-        stamps = (  # read before the data the page shows
-            stamps[0] or stamp_get(PROBLEMS_STAMP),
-            stamps[1] or stamp_get(CHOICES_STAMP),
-        )
     kept = found.get(figures_key) if figures_key else None
     if kept is None:
         figures = metrics.dashboard_figures(
@@ -856,7 +877,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         if supervisor
         else None,
     }
-    if not shell_key:
+    if not shell_key or not figures_key:
         return render(request, "appeals/console/dashboard.html", context)
     return _render_and_keep(request, context, shell_key, stamps)
 

@@ -35,6 +35,36 @@ def client_for(client):
     return login
 
 
+@pytest.fixture
+def shared_redis_cache(settings):
+    """The default cache in Redis, shared as in production (db 7, under a key prefix
+    of this test, whose keys are deleted afterwards); skipped without Redis on
+    127.0.0.1:6379."""
+    import uuid
+
+    from django.core.cache import caches
+
+    redis = pytest.importorskip("redis")
+    client = redis.Redis.from_url(
+        "redis://127.0.0.1:6379/7", socket_connect_timeout=0.5
+    )
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    prefix = f"jmtest-{uuid.uuid4().hex[:12]}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "jingmin.core.rediscache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/7",
+            "KEY_PREFIX": prefix,
+        }
+    }
+    yield caches["default"]
+    for key in client.scan_iter(match=f"{prefix}:*"):
+        client.delete(key)
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache (rate limits, cached public pages)."""

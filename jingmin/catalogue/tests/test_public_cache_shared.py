@@ -6,10 +6,8 @@ within that time (docs/decisions/124). Skipped without Redis on 127.0.0.1:6379
 from __future__ import annotations
 
 import time
-import uuid
 
 import pytest
-from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -25,30 +23,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def shared_cache(settings):
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(
-        "redis://127.0.0.1:6379/7", socket_connect_timeout=0.5
-    )
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis on 127.0.0.1:6379")
-    prefix = f"jmtest-{uuid.uuid4().hex[:12]}"
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "jingmin.core.rediscache.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6379/7",
-            "KEY_PREFIX": prefix,
-        }
-    }
+def shared_cache(shared_redis_cache):
     pagecache._local.clear()
     context_processors._local.clear()
-    yield caches["default"]
+    yield shared_redis_cache
     pagecache._local.clear()
     context_processors._local.clear()
-    for key in client.scan_iter(match=f"{prefix}:*"):
-        client.delete(key)
 
 
 def get(url):

@@ -4,35 +4,15 @@ Redis answers on 127.0.0.1:6379 (db 7, keys under this test's prefix)."""
 from __future__ import annotations
 
 import threading
-import uuid
 
 import pytest
-from django.core.cache import caches
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def redis_cache(settings):
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(
-        "redis://127.0.0.1:6379/7", socket_connect_timeout=0.5
-    )
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis on 127.0.0.1:6379")
-    prefix = f"jmtest-{uuid.uuid4().hex[:12]}"
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "jingmin.core.rediscache.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6379/7",
-            "KEY_PREFIX": prefix,
-        }
-    }
-    yield caches["default"]
-    for key in client.scan_iter(match=f"{prefix}:*"):
-        client.delete(key)
+def redis_cache(shared_redis_cache):
+    return shared_redis_cache
 
 
 def test_behaves_as_djangos_redis_cache(redis_cache):

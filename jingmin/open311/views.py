@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -22,7 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from jingmin.portal.pagecache import stamp_get
+from jingmin.portal.pagecache import kept_value
 
 from . import params, selectors
 from .errors import ErrorItem, Open311Error, bad_request, not_found
@@ -145,23 +144,20 @@ def requests_collection(request: HttpRequest, fmt: str) -> HttpResponse:
             repr((fmt, get_language(), extensions, query)).encode()
         ).hexdigest()[:32]
     )
-    found = cache.get_many([selectors.STAMP_KEY, key])
-    stamp, kept = found.get(selectors.STAMP_KEY), found.get(key)
-    if stamp is not None and kept is not None and kept[0] == stamp:
-        return HttpResponse(kept[1], content_type=kept[2])
-    stamp = stamp or stamp_get(selectors.STAMP_KEY)
-    appeals = selectors.requests_search(query, extensions=extensions)
-    response = respond(
-        fmt,
-        "service_requests",
-        [selectors.request_dict(a, extensions=extensions) for a in appeals],
+
+    def build() -> tuple[bytes, str]:
+        appeals = selectors.requests_search(query, extensions=extensions)
+        response = respond(
+            fmt,
+            "service_requests",
+            [selectors.request_dict(a, extensions=extensions) for a in appeals],
+        )
+        return response.content, response["Content-Type"]
+
+    content, content_type = kept_value(
+        key, selectors.STAMP_KEY, build, selectors.KEEP_SECONDS
     )
-    cache.set(
-        key,
-        (stamp, response.content, response["Content-Type"]),
-        selectors.KEEP_SECONDS,
-    )
-    return response
+    return HttpResponse(content, content_type=content_type)
 
 
 def _request_query(request: HttpRequest) -> selectors.RequestQuery:

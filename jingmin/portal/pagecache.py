@@ -124,6 +124,34 @@ def stamp_bump(stamp_key: str) -> None:
     transaction.on_commit(bump)
 
 
+def kept_value(
+    key: str, stamp_key: str, build: Callable[[], object], seconds: int
+) -> object:
+    """A value kept in the cache under ``stamp_key`` (built again once the stamp has
+    moved); with a shared cache this process's copy answers for LOCAL_SECONDS
+    first, as for kept pages (docs/decisions/124)."""
+    shared = _shared()
+    if shared:
+        stamp = _local.stamp(stamp_key)
+        entry = _local.page(key) if stamp is not None else None
+        if entry is not None and entry[0] == stamp:
+            return entry[1]
+    found = cache.get_many([stamp_key, key])
+    stamp, entry = found.get(stamp_key), found.get(key)
+    if shared and stamp is not None:
+        _local.keep_stamp(stamp_key, stamp)
+    if stamp is not None and entry is not None and entry[0] == stamp:
+        if shared:
+            _local.keep_page(key, entry)
+        return entry[1]
+    entry = (stamp or stamp_get(stamp_key), build())
+    cache.set(key, entry, seconds)
+    if shared:
+        _local.keep_stamp(stamp_key, entry[0])
+        _local.keep_page(key, entry)
+    return entry[1]
+
+
 def anonymous_plain(request: HttpRequest) -> bool:
     """A GET from a visitor without a session or waiting messages: the page can
     only differ from another such visitor's by the nonce and the CSRF token."""

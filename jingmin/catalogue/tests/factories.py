@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from typing import Any
 
 from jingmin.catalogue import services
@@ -50,4 +51,34 @@ def published(
     )
     services.guide_publish(guide=guide, actor=actor)
     guide.refresh_from_db()
+    return guide
+
+
+def slots_next_workday(
+    county: Any,
+    *,
+    times: list[tuple[dt.time, dt.time]],
+    capacity: int,
+    days: int = 1,
+    window: str = "1",
+) -> ServiceGuide:
+    """The published guide "id-lost" with slots at station A from the next working day."""
+    from django.utils import timezone
+
+    from jingmin.core.calendar import is_workday
+
+    guide = published("id-lost", county["admin"])
+    day = timezone.localdate() + dt.timedelta(days=1)
+    while not is_workday(day):
+        day += dt.timedelta(days=1)
+    services.slots_create(
+        unit=county.sta,
+        guide=guide,
+        window=window,
+        first_day=day,
+        days=days,
+        times=times,
+        capacity=capacity,
+        actor=county["admin"],
+    )
     return guide

@@ -9,13 +9,11 @@ import threading
 
 import pytest
 from django.db import connection, connections
-from django.utils import timezone
 
 from jingmin.catalogue import services
 from jingmin.catalogue.models import Appointment, AppointmentSlot
-from jingmin.core.calendar import is_workday
 
-from .factories import published
+from .factories import slots_next_workday
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="row locks need PostgreSQL"
@@ -24,19 +22,10 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.mark.django_db(transaction=True)
 def test_exactly_one_of_many_wins_the_last_place(county):
-    guide = published("id-lost", county["admin"])
-    day = timezone.localdate() + dt.timedelta(days=1)
-    while not is_workday(day):
-        day += dt.timedelta(days=1)
-    services.slots_create(
-        unit=county.sta,
-        guide=guide,
-        window="1",
-        first_day=day,
-        days=1,
+    slots_next_workday(
+        county,
         times=[(dt.time(9), dt.time(10)), (dt.time(10), dt.time(11))],
         capacity=2,
-        actor=county["admin"],
     )
     slot = AppointmentSlot.objects.order_by("starts_at").first()
     services.appointment_book(slot_id=slot.pk, name="甲", phone="13800000000")
@@ -73,19 +62,10 @@ def test_exactly_one_of_many_wins_the_last_place(county):
 def test_one_phone_racing_for_several_slots_of_a_service_gets_one(county):
     """The one-open-appointment-per-service rule holds when one phone books
     different slots at the same moment (each slot has room)."""
-    guide = published("id-lost", county["admin"])
-    day = timezone.localdate() + dt.timedelta(days=1)
-    while not is_workday(day):
-        day += dt.timedelta(days=1)
-    services.slots_create(
-        unit=county.sta,
-        guide=guide,
-        window="1",
-        first_day=day,
-        days=1,
+    slots_next_workday(
+        county,
         times=[(dt.time(h), dt.time(h + 1)) for h in (9, 10, 11, 14)],
         capacity=5,
-        actor=county["admin"],
     )
     slots = list(AppointmentSlot.objects.order_by("starts_at"))
     barrier = threading.Barrier(len(slots))

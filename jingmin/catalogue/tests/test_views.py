@@ -10,7 +10,7 @@ from django.urls import reverse
 from jingmin.catalogue import services
 from jingmin.catalogue.models import DisclosureItem
 
-from .factories import content, published
+from .factories import content, published, slots_next_workday
 
 XSS = '<script>alert("x")</script>'
 
@@ -210,24 +210,10 @@ def test_public_promise_page_suppresses_small_counts(client, guides, county, set
 def open_slot(county):
     import datetime as dt
 
-    from django.utils import timezone
-
     from jingmin.catalogue.models import AppointmentSlot
-    from jingmin.core.calendar import is_workday
 
-    guide = published("id-lost", county["admin"])
-    day = timezone.localdate() + dt.timedelta(days=1)
-    while not is_workday(day):
-        day += dt.timedelta(days=1)
-    services.slots_create(
-        unit=county.sta,
-        guide=guide,
-        window="1号窗口",
-        first_day=day,
-        days=5,
-        times=[(dt.time(9), dt.time(10))],
-        capacity=1,
-        actor=county["admin"],
+    slots_next_workday(
+        county, times=[(dt.time(9), dt.time(10))], capacity=1, days=5, window="1号窗口"
     )
     return AppointmentSlot.objects.order_by("starts_at").first()
 
